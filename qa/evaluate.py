@@ -1,0 +1,170 @@
+"""Score retrieval on a gold question set: hit@k, MRR@10, abstention, latency — per kind and language.
+
+Question files are JSON Lines, exactly
+``{"id", "question", "lang": "zh"|"en", "kind": "paraphrase"|"keyword"|"citation"|"out_of_scope", "expected": [int]}``.
+An abstained answer shows no articles, so it scores as a miss on in-scope questions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from itertools import product
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from qa.corpus import CorpusError
+from qa.retrieve import Answer, Searcher, Thresholds
+
+__all__ = ["Question", "Outcome", "load_questions", "run", "summarize", "format_table", "calibrate", "KINDS", "LANGS"]
+
+KINDS = ("paraphrase", "keyword", "citation", "out_of_scope")
+LANGS = ("zh", "en")
+_KEYS = {"id", "question", "lang", "kind", "expected"}
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    lang: str
+    kind: str
+    expected: tuple[int, ...]
+
+    @property
+    def in_scope(self) -> bool:
+        return self.kind != "out_of_scope"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One question's result: the 1-based rank of the first expected article (None if absent)."""
+
+    question: Question
+    rank: int | None
+    abstained: bool
+    latency_ms: float
+    signals: dict[str, float]
+    returned: tuple[int, ...]
+
+
+def load_questions(path: str | Path) -> list[Question]:
+    """Read and validate a question file; any defect raises CorpusError with the line number."""
+    path = Path(path)
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(path, lineno, "json", exc.msg) from exc
+        if not isinstance(rec, dict) or set(rec) != _KEYS:
+            raise CorpusError(path, lineno, "keys", f"expected exactly the keys {sorted(_KEYS)}")
+        if rec["lang"] not in LANGS or rec["kind"] not in KINDS:
+            raise CorpusError(path, lineno, "value", f"lang must be one of {LANGS} and kind one of {KINDS}")
+        expected = rec["expected"]
+        if not isinstance(expected, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in expected):
+            raise CorpusError(path, lineno, "expected", "expected must be a list of article numbers (integers)")
+        if (rec["kind"] == "out_of_scope") != (not expected):
+            raise CorpusError(path, lineno, "expected", "expected is [] exactly for out_of_scope questions")
+        if rec["id"] in seen:
+            raise CorpusError(path, lineno, "id", f"duplicate id {rec['id']!r}")
+        seen.add(rec["id"])
+        questions.append(Question(rec["id"], rec["question"], rec["lang"], rec["kind"], tuple(expected)))
+    return questions
+
+
+def _outcome(question: Question, answer: Answer) -> Outcome:
+    returned = tuple(h.article for h in answer.hits)
+    rank = next((i for i, n in enumerate(returned, 1) if n in question.expected), None)
+    return Outcome(question, rank, answer.abstained, answer.elapsed_ms, dict(answer.signals), returned)
+
+
+def run(searcher: Searcher, questions: Iterable[Question], retriever: str = "hybrid", k: int = 10) -> list[Outcome]:
+    return [_outcome(q, searcher.search(q.question, k=k, retriever=retriever)) for q in questions]
+
+
+def _metrics(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
+    scoped = [o for o in outcomes if o.question.in_scope]
+    oos = [o for o in outcomes if not o.question.in_scope]
+
+    def hit(k: int) -> float | None:
+        return round(sum(o.rank is not None and o.rank <= k for o in scoped) / len(scoped), 4) if scoped else None
+
+    return {
+        "n": len(outcomes),
+        "n_in_scope": len(scoped),
+        "n_out_of_scope": len(oos),
+        "hit_at_1": hit(1),
+        "hit_at_3": hit(3),
+        "hit_at_5": hit(5),
+        "mrr": round(sum(1 / o.rank for o in scoped if o.rank and o.rank <= 10) / len(scoped), 4) if scoped else None,
+        "abstain_accuracy": round(sum(o.abstained for o in oos) / len(oos), 4) if oos else None,
+        "false_abstain_rate": round(sum(o.abstained for o in scoped) / len(scoped), 4) if scoped else None,
+    }
+
+
+def summarize(outcomes: Sequence[Outcome]) -> dict:
+    """Overall metrics plus ``by_kind``, ``by_lang`` and ``by_kind_lang`` breakdowns and latency."""
+    latencies = np.array([o.latency_ms for o in outcomes]) if outcomes else np.zeros(1)
+    summary = _metrics(outcomes)
+    summary["by_kind"] = {k: _metrics([o for o in outcomes if o.question.kind == k]) for k in KINDS if any(o.question.kind == k for o in outcomes)}
+    summary["by_lang"] = {l: _metrics([o for o in outcomes if o.question.lang == l]) for l in LANGS if any(o.question.lang == l for o in outcomes)}
+    summary["by_kind_lang"] = {
+        f"{k}/{l}": _metrics(group)
+        for k, l in product(KINDS, LANGS)
+        if (group := [o for o in outcomes if o.question.kind == k and o.question.lang == l])
+    }
+    summary["latency_ms"] = {"p50": round(float(np.percentile(latencies, 50)), 2), "p95": round(float(np.percentile(latencies, 95)), 2)}
+    summary["misses"] = [
+        {"id": o.question.id, "question": o.question.question, "expected": list(o.question.expected), "returned": list(o.returned), "abstained": o.abstained}
+        for o in outcomes
+        if (o.question.in_scope and (o.rank is None or o.rank > 3)) or (not o.question.in_scope and not o.abstained)
+    ]
+    return summary
+
+
+def _fmt(value: float | int | None) -> str:
+    return "—" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
+
+
+def format_table(summary: dict, title: str = "") -> str:
+    """A plain-text table: one row per kind/language group, then per kind, per language and overall."""
+    cols = ("n", "hit_at_1", "hit_at_3", "hit_at_5", "mrr", "abstain_accuracy", "false_abstain_rate")
+    head = ("group", "n", "hit@1", "hit@3", "hit@5", "MRR@10", "abstain", "false-abst")
+    rows = [(name, *(_fmt(m[c]) for c in cols)) for name, m in summary["by_kind_lang"].items()]
+    rows += [(f"{name} (all)", *(_fmt(m[c]) for c in cols)) for name, m in summary["by_kind"].items()]
+    rows += [(f"{name} (all)", *(_fmt(m[c]) for c in cols)) for name, m in summary["by_lang"].items()]
+    rows.append(("OVERALL", *(_fmt(summary[c]) for c in cols)))
+    widths = [max(len(str(r[i])) for r in (head, *rows)) for i in range(len(head))]
+    lines = [title] if title else []
+    lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths)))
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)) for r in rows]
+    lat = summary["latency_ms"]
+    lines.append(f"latency p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms")
+    return "\n".join(lines)
+
+
+def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.05) -> tuple[Thresholds, dict]:
+    """Pick the dense/lexical thresholds that abstain most on out-of-scope questions while keeping false
+    abstention on in-scope ones at or below ``max_false_abstain``. Citation questions are excluded
+    (they never abstain). Run it on several sets at once so one set cannot dictate the thresholds."""
+    usable = [o for o in outcomes if o.question.kind != "citation"]
+    best: tuple[float, float, float, float] | None = None
+    for dense, lexical in product(np.arange(0.70, 0.95, 0.005), np.arange(0.2, 1.01, 0.05)):
+        def abstains(o: Outcome) -> bool:
+            return o.signals.get("dense", 0) < dense and o.signals.get("lexical", 0) < lexical
+
+        scoped = [abstains(o) for o in usable if o.question.in_scope]
+        oos = [abstains(o) for o in usable if not o.question.in_scope]
+        false_rate = sum(scoped) / max(len(scoped), 1)
+        oos_rate = sum(oos) / max(len(oos), 1)
+        if false_rate <= max_false_abstain and (best is None or (oos_rate, -false_rate) > (best[0], -best[1])):
+            best = (oos_rate, false_rate, float(dense), float(lexical))
+    if best is None:
+        return Thresholds(), {}
+    return Thresholds(dense=round(best[2], 3), lexical=round(best[3], 3)), {"abstain_accuracy": best[0], "false_abstain_rate": best[1]}

@@ -1,0 +1,262 @@
+"""The dense index: FAISS over article-, paragraph- and translation-level embeddings, on disk with a manifest.
+
+Loading never trusts the files: the manifest must name the same corpus hash and model, and each file's
+checksum must match, or the index is rebuilt (with a message saying why). Files are written to temporary
+names and renamed, manifest last, so a crash mid-build leaves an index that fails its checks and is rebuilt.
+Ids are stored as JSON and vectors as FAISS / NumPy files: nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+
+import numpy as np
+
+from qa.corpus import Regulation, regulation_records
+
+if TYPE_CHECKING:
+    import faiss
+
+    from qa.embed import Embedder
+
+__all__ = ["Unit", "DenseIndex", "IndexError_", "corpus_hash", "units_of", "load_or_build", "build", "EmbeddingCache"]
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+UNITS = "units.json"
+# Above this many vectors an approximate HNSW index answers in milliseconds where exact search would not.
+ANN_THRESHOLD = 200_000
+
+
+class IndexError_(RuntimeError):
+    """The index on disk cannot be used (and why); callers rebuild or report it."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What one vector stands for: a whole article, one of its paragraphs, or our English translation."""
+
+    regulation: int
+    article: int
+    paragraph: int | None
+    lang: str
+
+
+def units_of(library: Sequence[Regulation]) -> Iterator[tuple[Unit, str]]:
+    """Every passage we embed. Articles carry their chapter title: it names the topic a paragraph omits."""
+    for r, regulation in enumerate(library):
+        for article in regulation.articles:
+            chapter = regulation.chapter(article.chapter)
+            head = f"{chapter.title} " if chapter else ""
+            yield Unit(r, article.number, None, "zh"), f"{head}{article.label_zh} {article.text}"
+            if len(article.paragraphs) > 1:
+                for paragraph in article.paragraphs:
+                    yield Unit(r, article.number, paragraph.number, "zh"), paragraph.text
+            if article.text_en:
+                yield Unit(r, article.number, None, "en"), article.text_en
+
+
+def corpus_hash(library: Sequence[Regulation]) -> str:
+    digest = hashlib.sha256()
+    for regulation in library:
+        for record in regulation_records(regulation):
+            digest.update(json.dumps(record, ensure_ascii=False, sort_keys=True).encode())
+        for article in regulation.articles:
+            digest.update((article.text_en or "").encode())
+    return digest.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class EmbeddingCache:
+    """Vectors keyed by (model, text hash), so a rebuild after a corpus edit embeds only what changed."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.vectors: dict[str, np.ndarray] = {}
+        if path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    self.vectors = dict(zip(data["keys"].astype(str), data["vectors"]))
+            except (OSError, ValueError, KeyError):
+                self.vectors = {}
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def encode(self, texts: list[str], embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        keys = [self.key(t) for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self.vectors}.items())
+        if missing:
+            fresh = embed([t for _, t in missing])
+            self.vectors.update({k: v for (k, _), v in zip(missing, fresh)})
+        return np.stack([self.vectors[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 0), np.float32)
+
+    def save(self, keep: set[str] | None = None) -> None:
+        items = [(k, v) for k, v in self.vectors.items() if keep is None or k in keep]
+        keys = np.array([k for k, _ in items], dtype="U32")
+        vectors = np.stack([v for _, v in items]) if items else np.zeros((0, 0), np.float32)
+
+        def write(tmp: str) -> None:
+            with open(tmp, "wb") as f:
+                np.savez(f, keys=keys, vectors=vectors)
+
+        _atomic_write(self.path, write)
+
+
+@dataclass
+class DenseIndex:
+    """A loaded index: the FAISS structure and the unit each row stands for."""
+
+    index: "faiss.Index"
+    units: list[Unit]
+    manifest: dict
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        k = min(k, len(self.units))
+        if k == 0:
+            return np.zeros((1, 0), np.float32), np.zeros((1, 0), np.int64)
+        return self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
+
+
+def _faiss_index(vectors: np.ndarray, approximate: bool) -> "faiss.Index":
+    import faiss
+
+    dim = vectors.shape[1]
+    if approximate:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    else:
+        index = faiss.IndexFlatIP(dim)
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def build(
+    library: Sequence[Regulation],
+    embedder: "Embedder",
+    folder: Path,
+    *,
+    progress: bool = False,
+    approximate: bool | None = None,
+    log: Callable[[str], None] = print,
+) -> DenseIndex:
+    """Embed every unit (reusing cached vectors) and write the index atomically, manifest last."""
+    started = time.perf_counter()
+    pairs = list(units_of(library))
+    units = [u for u, _ in pairs]
+    texts = [t for _, t in pairs]
+    cache = EmbeddingCache(folder / "cache" / f"{_safe(embedder.model_id)}.npz")
+    before = len(cache.vectors)
+    vectors = cache.encode(texts, lambda batch: embedder.encode_passages(batch, progress=progress))
+    embedded = len(cache.vectors) - before
+    if approximate is None:
+        approximate = len(units) > ANN_THRESHOLD
+    index = _faiss_index(vectors.reshape(len(units), -1) if units else np.zeros((0, embedder.dim), np.float32), approximate)
+    manifest = {
+        "format": FORMAT_VERSION,
+        "corpus_hash": corpus_hash(library),
+        "model_id": embedder.model_id,
+        "dim": embedder.dim,
+        "n_vectors": len(units),
+        "kind": "hnsw" if approximate else "flat",
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "build_seconds": round(time.perf_counter() - started, 3),
+        "embedded": embedded,
+    }
+    try:
+        _persist(folder, index, units, manifest)
+        cache.save(keep={EmbeddingCache.key(t) for t in texts})
+    except OSError as exc:
+        log(f"warning: cannot write the index to {folder} ({exc.strerror or exc}); using it from memory for this run")
+    return DenseIndex(index, units, manifest)
+
+
+def _persist(folder: Path, index: "faiss.Index", units: list[Unit], manifest: dict) -> None:
+    import faiss
+
+    _atomic_write(folder / VECTORS, lambda tmp: faiss.write_index(index, tmp))
+    _atomic_write(folder / UNITS, lambda tmp: Path(tmp).write_text(json.dumps([list(asdict(u).values()) for u in units])))
+    manifest["files"] = {VECTORS: _sha256(folder / VECTORS), UNITS: _sha256(folder / UNITS)}
+    _atomic_write(folder / MANIFEST, lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=1)))
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def load(folder: Path, library: Sequence[Regulation], embedder_id: str, dim: int) -> DenseIndex:
+    """Load and verify; raise IndexError_ saying exactly why the index is stale or corrupt."""
+    import faiss
+
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise IndexError_(f"no index at {folder}")
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise IndexError_(f"corrupt manifest {path}: {exc}") from exc
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexError_(f"index format {manifest.get('format')!r} is not {FORMAT_VERSION}")
+    if manifest.get("model_id") != embedder_id or manifest.get("dim") != dim:
+        raise IndexError_(f"index was built with model {manifest.get('model_id')!r}, not {embedder_id!r}")
+    if manifest.get("corpus_hash") != corpus_hash(library):
+        raise IndexError_("the corpus changed since the index was built")
+    for name, digest in manifest.get("files", {}).items():
+        file = folder / name
+        if not file.is_file() or _sha256(file) != digest:
+            raise IndexError_(f"corrupt index file {file} (missing or checksum mismatch)")
+    try:
+        index = faiss.read_index(str(folder / VECTORS))
+        units = [Unit(*row) for row in json.loads((folder / UNITS).read_text())]
+    except (RuntimeError, ValueError, TypeError, OSError) as exc:
+        raise IndexError_(f"corrupt index in {folder}: {exc}") from exc
+    if index.ntotal != len(units) or index.d != dim:
+        raise IndexError_(f"corrupt index in {folder}: {index.ntotal} vectors for {len(units)} units")
+    return DenseIndex(index, units, manifest)
+
+
+def load_or_build(
+    library: Sequence[Regulation],
+    embedder: "Embedder",
+    folder: Path,
+    *,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> DenseIndex:
+    """The index for ``library``: loaded when valid, otherwise rebuilt with a message saying why."""
+    try:
+        return load(folder, library, embedder.model_id, embedder.dim)
+    except IndexError_ as exc:
+        log(f"index: {exc}; building it now …")
+    return build(library, embedder, folder, progress=progress, log=log)

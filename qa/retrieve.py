@@ -1,0 +1,468 @@
+"""The one retrieval API that the UI, the CLI and the evaluation all call: ``Searcher.search``.
+
+A question goes through four steps: normalisation; a direct citation lookup (第十二条, Art. 12(2));
+ranking by dense (FAISS), lexical (BM25) or hybrid scores; and abstention when the evidence is too weak
+to claim that any loaded article answers it. Every hit carries the official text, the paragraphs and
+sentences that matched (as character spans) and its citation strings. Nothing here writes text about
+the law: messages only say what was or was not found.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
+
+import numpy as np
+
+from qa.cite import Citation, find_citation
+from qa.corpus import Article, Regulation, citation_en, citation_zh
+from qa.numerals import to_chinese
+from qa.text import clean_question, detect_lang, sentences, tokens
+
+if TYPE_CHECKING:
+    from qa.embed import Embedder
+    from qa.index import DenseIndex
+
+__all__ = ["RETRIEVERS", "Highlight", "Hit", "Answer", "Thresholds", "Searcher"]
+
+RETRIEVERS = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A matched sentence: ``paragraph`` (1-based) and the [start, end) span within that paragraph's text."""
+
+    paragraph: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One article in an answer, with everything needed to show and cite it."""
+
+    regulation_id: str
+    regulation_title: str
+    article: int
+    chapter: int | None
+    chapter_title: str | None
+    chapter_title_en: str | None
+    paragraphs: tuple[str, ...]
+    paragraphs_en: tuple[str, ...] | None
+    score: float
+    matched_paragraphs: tuple[int, ...]
+    highlights: tuple[Highlight, ...]
+    citation: str
+    citation_en: str
+    via: str
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["text"] = self.text
+        data["paragraphs_en_unofficial"] = data.pop("paragraphs_en")
+        return data
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of one question: hits best first, or an abstention with the reason."""
+
+    question: str
+    lang: str
+    retriever: str
+    hits: tuple[Hit, ...]
+    abstained: bool
+    message: str | None = None
+    message_en: str | None = None
+    truncated: bool = False
+    notice: str | None = None
+    confidence: float = 0.0
+    signals: dict[str, float] = field(default_factory=dict)
+    elapsed_ms: float = 0.0
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["hits"] = [h.to_dict() for h in self.hits]
+        return data
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Abstain unless the best article clears one of these. Calibrated with ``qa eval --calibrate``.
+
+    ``dense`` is a cosine similarity for the e5 model; ``lexical`` is the idf-weighted share of the
+    question's terms found in the best article.
+    """
+
+    dense: float = 0.83
+    lexical: float = 0.55
+    hybrid_weight: float = 0.6
+
+
+@dataclass
+class _Doc:
+    regulation: int
+    article: Article
+
+
+class Searcher:
+    """Holds a library of regulations, its BM25 indexes and (once loaded) the dense index.
+
+    With ``background=True`` the embedding model and dense index load in a thread while citation
+    lookups and BM25 answer at once; dense and hybrid questions asked meanwhile are answered lexically
+    and say so in ``Answer.notice``.
+    """
+
+    def __init__(
+        self,
+        library: Sequence[Regulation],
+        *,
+        embedder: "Embedder | str | None" = "e5",
+        index_dir: Path | None = None,
+        background: bool = False,
+        thresholds: Thresholds | None = None,
+        log: Callable[[str], None] = print,
+        progress: bool = True,
+    ):
+        import bm25s
+
+        self.library = tuple(library)
+        self.thresholds = thresholds or Thresholds()
+        self.log = log
+        self.docs = [_Doc(r, a) for r, reg in enumerate(self.library) for a in reg.articles]
+        self._doc_of = {(d.regulation, d.article.number): i for i, d in enumerate(self.docs)}
+        self._titles = tuple(t for reg in self.library for t in (f"《{reg.title}》", reg.title))
+        self._doc_tokens = [tokens(self._doc_text(d)) for d in self.docs]
+        self._df = Counter(t for toks in self._doc_tokens for t in set(toks))
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(self._doc_tokens or [[""]], show_progress=False)
+        self._en_docs = [i for i, d in enumerate(self.docs) if d.article.text_en]
+        self._bm25_en = None
+        if self._en_docs:
+            self._bm25_en = bm25s.BM25()
+            self._bm25_en.index([tokens(self.docs[i].article.text_en or "") for i in self._en_docs], show_progress=False)
+        self._embedder: Embedder | None = None
+        self._dense: DenseIndex | None = None
+        self._dense_error: str | None = None
+        self._ready = threading.Event()
+        if embedder is None:
+            self._dense_error = "no embedding model configured"
+            self._ready.set()
+        elif background:
+            threading.Thread(target=self._load_dense, args=(embedder, index_dir, progress), daemon=True).start()
+        else:
+            self._load_dense(embedder, index_dir, progress)
+
+    # ------------------------------------------------------------ loading
+
+    def _doc_text(self, doc: _Doc) -> str:
+        chapter = self.library[doc.regulation].chapter(doc.article.chapter)
+        return f"{chapter.title if chapter else ''} {doc.article.text}"
+
+    def _load_dense(self, embedder: "Embedder | str", index_dir: Path | None, progress: bool) -> None:
+        from qa.index import load_or_build
+
+        try:
+            if isinstance(embedder, str):
+                from qa.embed import get_embedder
+
+                embedder = get_embedder(embedder)
+            folder = index_dir or Path("index") / "default"
+            self._dense = load_or_build(self.library, embedder, folder, progress=progress, log=self.log)
+            self._embedder = embedder
+        except Exception as exc:  # noqa: BLE001 - any failure leaves lexical search working, with the reason shown
+            self._dense_error = f"semantic search unavailable: {exc}"
+            self.log(f"warning: {self._dense_error}")
+        finally:
+            self._ready.set()
+
+    @property
+    def dense_ready(self) -> bool:
+        return self._ready.is_set() and self._dense is not None
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return self._ready.wait(timeout)
+
+    # ------------------------------------------------------------ public API
+
+    def search(self, question: str, k: int = 5, retriever: str = "hybrid", chapter: int | None = None) -> Answer:
+        """Answer ``question`` with up to ``k`` articles (optionally within one chapter)."""
+        started = time.perf_counter()
+        if retriever not in RETRIEVERS:
+            raise ValueError(f"retriever must be one of {', '.join(RETRIEVERS)}, not {retriever!r}")
+        k = max(1, min(int(k), 50))
+        text, truncated = clean_question(question)
+        lang = detect_lang(text)
+        answer = self._answer(text, lang, k, retriever, chapter, truncated)
+        return _with(answer, elapsed_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def article_hit(self, number: int, regulation: int = 0, paragraph: int | None = None) -> Hit | None:
+        """The hit for one article, for browsing and deep links."""
+        index = self._doc_of.get((regulation, number))
+        if index is None:
+            return None
+        matched = (paragraph,) if paragraph else ()
+        return self._hit(index, 1.0, "citation", matched, [])
+
+    # ------------------------------------------------------------ steps
+
+    def _answer(self, text: str, lang: str, k: int, retriever: str, chapter: int | None, truncated: bool) -> Answer:
+        base = Answer(question=text, lang=lang, retriever=retriever, hits=(), abstained=True, truncated=truncated)
+        if not text:
+            return _with(base, message="请输入问题。", message_en="Please type a question.")
+        citation = find_citation(text, self._titles)
+        cited: list[tuple[int, Hit]] = []
+        if citation is not None:
+            cited, problem = self._lookup(citation, text)
+            if problem is not None:
+                message, message_en = problem
+                if citation.only or not self.docs:
+                    return _with(base, message=message, message_en=message_en)
+                base = _with(base, notice=message_en)
+            elif citation.only:
+                return _with(base, hits=tuple(h for _, h in cited), abstained=False, confidence=1.0)
+        if retriever != "bm25" and not self._ready.is_set():
+            notice = "The semantic model is still loading; these results are from keyword search only."
+            retriever_used = "bm25"
+        elif retriever != "bm25" and self._dense is None:
+            notice, retriever_used = self._dense_error, "bm25"
+        else:
+            notice, retriever_used = base.notice, retriever
+        ranked, signals, paragraph_scores = self._rank(text, lang, retriever_used, chapter)
+        query_terms = self._weighted_terms(text)
+        cited_docs = {i for i, _ in cited}
+        hits = [h for _, h in cited] + [
+            self._hit(i, score, retriever_used, (), query_terms, paragraph_scores.get(i, {}))
+            for i, score in ranked
+            if i not in cited_docs
+        ]
+        evidence = self._evidence(signals, retriever_used)
+        base = _with(base, retriever=retriever_used, notice=notice, signals=signals, confidence=_squash(evidence))
+        if evidence < 1.0 and not cited:
+            return _with(base, **self._abstain_messages(chapter))
+        return _with(base, hits=tuple(hits[:k]), abstained=False)
+
+    def _evidence(self, signals: dict[str, float], retriever: str) -> float:
+        """How strongly the best article answers, scaled so that 1.0 is the abstention threshold."""
+        t = self.thresholds
+        lexical = signals.get("lexical", 0.0) / t.lexical
+        dense = signals.get("dense", 0.0) / t.dense
+        return {"bm25": lexical, "dense": dense}.get(retriever, max(lexical, dense))
+
+    def _lookup(self, citation: Citation, text: str) -> tuple[list[tuple[int, Hit]], tuple[str, str] | None]:
+        """Hits for a cited article in the regulation(s) it can refer to, or why there is none."""
+        candidates = [r for r, reg in enumerate(self.library) if reg.title in text] or list(range(len(self.library)))
+        n = citation.article
+        if n < 1:
+            return [], ("条文序号从第一条开始。", f"Article numbers start at 1; there is no Article {n}.")
+        found = [self._doc_of[(r, n)] for r in candidates if (r, n) in self._doc_of]
+        if len(candidates) > 1 and len(found) > 1:
+            return [], (
+                "请在条文前写明法规名称，例如《…》第十二条。",
+                f"{len(found)} regulations have an Article {n}; name the regulation as well.",
+            )
+        if not found:
+            reg = self.library[candidates[0]] if candidates else None
+            if reg is None:
+                return [], ("未载入任何法规。", "No regulation is loaded.")
+            if n <= reg.total_articles:
+                return [], (
+                    f"第{to_chinese(n)}条不在已载入的条文中（{reg.coverage_zh()}）；请用 qa import 载入官方全文。",
+                    f"Article {n} is not among the loaded articles ({reg.coverage_en()}); load the official text with `qa import`.",
+                )
+            return [], (
+                f"《{reg.title}》共{to_chinese(reg.total_articles)}条，没有第{to_chinese(n) if n < 10000 else n}条。",
+                f"The regulation has {reg.total_articles} articles; there is no Article {n}.",
+            )
+        index = found[0]
+        article = self.docs[index].article
+        paragraph = citation.paragraph
+        if paragraph is not None and not 1 <= paragraph <= len(article.paragraphs):
+            return [(index, self._hit(index, 1.0, "citation", (), []))], (
+                f"{article.label_zh}只有{to_chinese(len(article.paragraphs))}款。",
+                f"Article {article.number} has {len(article.paragraphs)} paragraph(s); showing the whole article.",
+            )
+        return [(index, self._hit(index, 1.0, "citation", (paragraph,) if paragraph else (), []))], None
+
+    def _weighted_terms(self, text: str) -> list[tuple[str, float]]:
+        n = max(len(self.docs), 1)
+        return [(t, math.log(1 + n / (1 + self._df.get(t, 0)))) for t in dict.fromkeys(tokens(text))]
+
+    def _lexical(self, text: str, lang: str) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 scores per article and the idf-weighted share of question terms each article contains."""
+        scores = np.zeros(len(self.docs), np.float32)
+        coverage = np.zeros(len(self.docs), np.float32)
+        terms = self._weighted_terms(text)
+        if not terms or not self.docs:
+            return scores, coverage
+        query = [t for t, _ in terms]
+        if lang == "en" and self._bm25_en is not None:
+            if any(t in self._bm25_en.vocab_dict for t in query):
+                en = self._bm25_en.get_scores(query)
+                scores[self._en_docs] = en
+                known = [tokens(self.docs[i].article.text_en or "") for i in self._en_docs]
+                for j, i in enumerate(self._en_docs):
+                    coverage[i] = _coverage(terms, set(known[j]))
+            return scores, coverage
+        if any(t in self._bm25.vocab_dict for t in query):
+            scores = np.asarray(self._bm25.get_scores(query), np.float32)
+        for i, toks in enumerate(self._doc_tokens):
+            if scores[i] > 0:
+                coverage[i] = _coverage(terms, set(toks))
+        return scores, coverage
+
+    def _dense_scores(self, text: str) -> tuple[np.ndarray, dict[int, dict[int, float]]]:
+        """Best cosine per article over its units, and per-paragraph cosines for highlighting."""
+        assert self._dense is not None and self._embedder is not None
+        query = self._embedder.encode_queries([text])[0]
+        top = min(len(self._dense.units), max(200, 20 * len(self.library)))
+        sims, rows = self._dense.search(query, top)
+        scores = np.full(len(self.docs), float(sims[0].min()) if sims.size else 0.0, np.float32)
+        seen = np.zeros(len(self.docs), bool)
+        paragraphs: dict[int, dict[int, float]] = {}
+        for sim, row in zip(sims[0], rows[0]):
+            if row < 0:
+                continue
+            unit = self._dense.units[row]
+            i = self._doc_of.get((unit.regulation, unit.article))
+            if i is None:
+                continue
+            if not seen[i] or sim > scores[i]:
+                scores[i], seen[i] = sim, True
+            if unit.paragraph is not None:
+                paragraphs.setdefault(i, {})[unit.paragraph] = max(sim, paragraphs.get(i, {}).get(unit.paragraph, -1.0))
+        return scores, paragraphs
+
+    def _rank(
+        self, text: str, lang: str, retriever: str, chapter: int | None
+    ) -> tuple[list[tuple[int, float]], dict[str, float], dict[int, dict[int, float]]]:
+        """Articles best first with their scores, the raw evidence signals, and per-paragraph scores."""
+        lexical, coverage = self._lexical(text, lang)
+        signals = {"lexical": round(float(coverage.max(initial=0)), 4)}
+        paragraph_scores: dict[int, dict[int, float]] = {}
+        if retriever == "bm25":
+            combined = _minmax(lexical)
+        else:
+            dense, paragraph_scores = self._dense_scores(text)
+            signals["dense"] = round(float(dense.max(initial=0)), 4)
+            if retriever == "dense" or not lexical.any():
+                combined = dense.copy()
+            else:
+                w = self.thresholds.hybrid_weight
+                combined = w * _minmax(dense) + (1 - w) * _minmax(lexical)
+        if chapter is not None:
+            mask = np.array([d.article.chapter == chapter for d in self.docs], bool)
+            combined = np.where(mask, combined, -np.inf)
+        order = [i for i in np.argsort(-combined, kind="stable") if np.isfinite(combined[i])]
+        if retriever == "bm25":
+            order = [i for i in order if lexical[i] > 0]
+        return [(int(i), float(combined[i])) for i in order], signals, paragraph_scores
+
+    def _hit(
+        self,
+        index: int,
+        score: float,
+        via: str,
+        matched: tuple[int, ...],
+        terms: list[tuple[str, float]],
+        paragraph_scores: dict[int, float] | None = None,
+    ) -> Hit:
+        doc = self.docs[index]
+        regulation = self.library[doc.regulation]
+        article = doc.article
+        chapter = regulation.chapter(article.chapter)
+        if not matched:
+            matched = _best_paragraphs(article, terms, paragraph_scores or {})
+        highlights = tuple(h for p in matched for h in _highlights(article, p, terms))
+        first = matched[0] if len(matched) == 1 and len(article.paragraphs) > 1 else None
+        return Hit(
+            regulation_id=regulation.id,
+            regulation_title=regulation.title,
+            article=article.number,
+            chapter=article.chapter,
+            chapter_title=chapter.title if chapter else None,
+            chapter_title_en=chapter.title_en if chapter else None,
+            paragraphs=tuple(p.text for p in article.paragraphs),
+            paragraphs_en=tuple(p.text_en or "" for p in article.paragraphs) if article.text_en else None,
+            score=round(float(score), 4),
+            matched_paragraphs=matched,
+            highlights=highlights,
+            citation=citation_zh(regulation, article.number, first if via == "citation" or first else None),
+            citation_en=citation_en(regulation, article.number, first if via == "citation" or first else None),
+            via=via,
+        )
+
+    def _abstain_messages(self, chapter: int | None) -> dict[str, str]:
+        if len(self.library) == 1:
+            reg = self.library[0]
+            scope_zh = f"《{reg.title}》" + ("" if reg.complete else f"已载入的条文（{reg.coverage_zh()}）")
+            scope_en = "the Regulations" if reg.complete else f"the articles loaded ({reg.coverage_en()})"
+        else:
+            scope_zh, scope_en = f"已载入的{len(self.library)}部法规", f"the {len(self.library)} regulations loaded"
+        if chapter is not None:
+            scope_zh += f"第{to_chinese(chapter)}章"
+            scope_en += f", chapter {chapter}"
+        return {
+            "message": f"{scope_zh}中没有条文回答这个问题。",
+            "message_en": f"No article in {scope_en} covers this question.",
+        }
+
+
+def _with(answer: Answer, **changes: object) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, **changes)  # type: ignore[arg-type]
+
+
+def _squash(evidence: float) -> float:
+    """Map evidence (1.0 = at the threshold) to a 0–1 confidence for display."""
+    return round(1 / (1 + math.exp(-8 * (evidence - 1))), 3)
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    if values.size == 0:
+        return values
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.zeros_like(values)
+
+
+def _coverage(terms: list[tuple[str, float]], present: set[str]) -> float:
+    total = sum(w for _, w in terms)
+    return sum(w for t, w in terms if t in present) / total if total else 0.0
+
+
+def _best_paragraphs(article: Article, terms: list[tuple[str, float]], dense: dict[int, float]) -> tuple[int, ...]:
+    """The paragraph that answers best: dense similarity where we have it, word overlap otherwise."""
+    if len(article.paragraphs) == 1:
+        return (1,)
+    lexical = {p.number: _coverage(terms, set(tokens(p.text))) for p in article.paragraphs}
+    if dense:
+        low = min(dense.values())
+        span = (max(dense.values()) - low) or 1.0
+        score = {n: 0.6 * (dense.get(n, low) - low) / span + 0.4 * lexical[n] for n in lexical}
+    else:
+        score = lexical
+    best = max(score, key=lambda n: (score[n], -n))
+    return (best,)
+
+
+def _highlights(article: Article, paragraph: int, terms: list[tuple[str, float]]) -> list[Highlight]:
+    """Sentences of the matched paragraph that share the question's words; the whole paragraph if none do."""
+    if not 1 <= paragraph <= len(article.paragraphs):
+        return []
+    text = article.paragraphs[paragraph - 1].text
+    spans = sentences(text)
+    scored = [(_coverage(terms, set(tokens(text[s:e]))), s, e) for s, e in spans]
+    best = max((c for c, _, _ in scored), default=0.0)
+    chosen = [(s, e) for c, s, e in scored if best > 0 and c >= 0.5 * best] or spans
+    return [Highlight(paragraph, s, e, text[s:e]) for s, e in chosen]
