@@ -381,7 +381,7 @@ class Searcher:
         regulation = self.library[doc.regulation]
         article = doc.article
         chapter = regulation.chapter(article.chapter)
-        if not matched:
+        if not matched and via != "citation":
             matched = _best_paragraphs(article, terms, paragraph_scores or {})
         highlights = tuple(h for p in matched for h in _highlights(article, p, terms))
         first = matched[0] if len(matched) == 1 and len(article.paragraphs) > 1 else None

@@ -1,0 +1,73 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.corpus import CorpusError
+from qa.evaluate import Outcome, Question, calibrate, format_table, load_questions, summarize
+
+EVAL = Path(__file__).parent / "eval"
+
+
+def _write(tmp_path: Path, *records: dict) -> Path:
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+def test_committed_question_sets_are_valid() -> None:
+    sets = sorted(EVAL.glob("*.jsonl"))
+    assert len(sets) >= 4
+    for path in sets:
+        questions = load_questions(path)
+        kinds = {q.kind for q in questions}
+        assert kinds == {"paraphrase", "keyword", "citation", "out_of_scope"}, path
+        if path.stem != "anhui":
+            assert len(questions) >= 40, path
+
+
+@pytest.mark.parametrize(
+    ("record", "rule"),
+    [
+        ({"id": "x", "question": "q", "lang": "fr", "kind": "keyword", "expected": [1]}, "value"),
+        ({"id": "x", "question": "q", "lang": "zh", "kind": "keyword", "expected": []}, "expected"),
+        ({"id": "x", "question": "q", "lang": "zh", "kind": "out_of_scope", "expected": [2]}, "expected"),
+        ({"id": "x", "question": "q", "lang": "zh", "kind": "keyword", "expected": ["2"]}, "expected"),
+        ({"id": "x", "question": "q", "lang": "zh", "kind": "keyword"}, "keys"),
+    ],
+)
+def test_bad_question_lines_name_the_line_and_rule(tmp_path: Path, record: dict, rule: str) -> None:
+    good = {"id": "ok", "question": "q", "lang": "zh", "kind": "keyword", "expected": [1]}
+    with pytest.raises(CorpusError) as err:
+        load_questions(_write(tmp_path, good, record))
+    assert err.value.line == 2 and err.value.rule == rule
+
+
+def _outcome(kind: str, lang: str, rank: int | None, abstained: bool, dense: float = 0.8, lexical: float = 0.0) -> Outcome:
+    expected = () if kind == "out_of_scope" else (1,)
+    q = Question(f"{kind}{lang}{rank}{abstained}", "q", lang, kind, expected)
+    return Outcome(q, rank, abstained, 10.0, {"dense": dense, "lexical": lexical}, ())
+
+
+def test_summary_counts_hits_over_in_scope_questions_only() -> None:
+    outcomes = [
+        _outcome("paraphrase", "zh", 1, False),
+        _outcome("paraphrase", "en", 4, False),
+        _outcome("paraphrase", "en", None, True),
+        _outcome("out_of_scope", "zh", None, True),
+        _outcome("out_of_scope", "en", None, False),
+    ]
+    s = summarize(outcomes)
+    assert (s["n"], s["hit_at_1"], s["hit_at_3"], s["hit_at_5"]) == (5, 0.3333, 0.3333, 0.6667)
+    assert s["mrr"] == round((1 + 1 / 4) / 3, 4)
+    assert s["abstain_accuracy"] == 0.5 and s["false_abstain_rate"] == 0.3333
+    assert s["by_lang"]["en"]["n"] == 3 and s["by_kind"]["out_of_scope"]["hit_at_1"] is None
+    assert "OVERALL" in format_table(s)
+
+
+def test_calibrate_keeps_false_abstention_low() -> None:
+    outcomes = [_outcome("paraphrase", "zh", 1, False, dense=0.85 + i / 1000) for i in range(40)]
+    outcomes += [_outcome("out_of_scope", "zh", None, False, dense=0.80) for _ in range(10)]
+    thresholds, figures = calibrate(outcomes)
+    assert 0.80 < thresholds.dense <= 0.85
+    assert figures["abstain_accuracy"] == 1.0 and figures["false_abstain_rate"] == 0.0
