@@ -18,7 +18,7 @@ __all__ = ["main", "build_parser"]
 EPILOG = "Environment: QA_CORPUS (default corpus), QA_INDEX_DIR (index folder), QA_MODEL_DIR (converted model folder)."
 
 
-def _searcher(corpus: str | None, *, background: bool = False, model: str = "e5", progress: bool = True, log=None):  # type: ignore[no-untyped-def]
+def _searcher(corpus: str | None, *, background: bool = False, model: str = "e5+use", progress: bool = True, log=None):  # type: ignore[no-untyped-def]
     from qa.library import default_corpus, index_dir_for, load_library
     from qa.retrieve import Searcher
 
@@ -119,9 +119,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result: dict = report[retrievers[0]][str(args.questions[0])] if len(retrievers) == 1 and len(args.questions) == 1 else report
     if args.calibrate:
         thresholds, figures = calibrate(all_outcomes)
-        result = {"report": result, "calibrated": {"dense": thresholds.dense, "lexical": thresholds.lexical, **figures}}
+        chosen = {"dense_zh": thresholds.dense_zh, "dense_en": thresholds.dense_en, "lexical": thresholds.lexical}
+        result = {"report": result, "calibrated": chosen | figures}
         if not args.json:
-            print(f"\ncalibrated thresholds: dense {thresholds.dense}, lexical {thresholds.lexical} → {figures}")
+            print(f"\ncalibrated thresholds: {chosen} → {figures}")
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     return 0
@@ -155,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build (or verify) the dense index of a corpus, with progress", epilog=EPILOG)
     p.add_argument("--corpus", help="corpus folder, folder of corpora, or document(s) (default: the bundled Anhui corpus)")
-    p.add_argument("--model", default="e5", help="embedding model (default: e5)")
+    p.add_argument("--model", default="e5+use", help="embedding model: e5+use (default), e5, use, or hash (a test double)")
     p.add_argument("--index-dir", help="where to write the index (default: index/<corpus name>-<hash>)")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if a valid index exists")
     p.set_defaults(func=cmd_index)
@@ -166,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5, help="number of articles to return (default: 5)")
     p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid", help="ranking method (default: hybrid)")
     p.add_argument("--chapter", type=int, help="only search this chapter")
-    p.add_argument("--model", default="e5", help="embedding model (default: e5)")
+    p.add_argument("--model", default="e5+use", help="embedding model: e5+use (default), e5, use, or hash (a test double)")
     p.add_argument("--json", action="store_true", help="print one JSON object: hits (article, chapter, text, citation, score, highlights, …) and abstained")
     p.set_defaults(func=cmd_ask)
 
@@ -176,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid", help="ranking method (default: hybrid)")
     p.add_argument("--compare", action="store_true", help="run dense, bm25 and hybrid side by side")
     p.add_argument("--calibrate", action="store_true", help="also pick abstention thresholds from these sets (false abstention ≤ 5%%)")
-    p.add_argument("--model", default="e5", help="embedding model (default: e5)")
+    p.add_argument("--model", default="e5+use", help="embedding model: e5+use (default), e5, use, or hash (a test double)")
     p.add_argument("--verbose", action="store_true", help="list the questions that missed")
     p.add_argument("--json", action="store_true", help="print one JSON object with n, hit_at_1/3/5, mrr, abstain_accuracy, false_abstain_rate, by_kind, by_lang")
     p.set_defaults(func=cmd_eval)

@@ -150,21 +150,42 @@ def format_table(summary: dict, title: str = "") -> str:
 
 
 def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.05) -> tuple[Thresholds, dict]:
-    """Pick the dense/lexical thresholds that abstain most on out-of-scope questions while keeping false
-    abstention on in-scope ones at or below ``max_false_abstain``. Citation questions are excluded
-    (they never abstain). Run it on several sets at once so one set cannot dictate the thresholds."""
-    usable = [o for o in outcomes if o.question.kind != "citation"]
-    best: tuple[float, float, float, float] | None = None
-    for dense, lexical in product(np.arange(0.70, 0.95, 0.005), np.arange(0.2, 1.01, 0.05)):
-        def abstains(o: Outcome) -> bool:
-            return o.signals.get("dense", 0) < dense and o.signals.get("lexical", 0) < lexical
+    """Pick per-language dense thresholds and one lexical threshold that abstain most on out-of-scope
+    questions while false abstention on in-scope ones stays at or below ``max_false_abstain``.
 
-        scoped = [abstains(o) for o in usable if o.question.in_scope]
-        oos = [abstains(o) for o in usable if not o.question.in_scope]
-        false_rate = sum(scoped) / max(len(scoped), 1)
-        oos_rate = sum(oos) / max(len(oos), 1)
-        if false_rate <= max_false_abstain and (best is None or (oos_rate, -false_rate) > (best[0], -best[1])):
-            best = (oos_rate, false_rate, float(dense), float(lexical))
-    if best is None:
+    Citation questions are excluded (they never abstain). Run it on several sets at once so that no
+    single set dictates the thresholds; the outcomes must come from a hybrid run (both signals).
+    """
+    usable = [o for o in outcomes if o.question.kind != "citation"]
+    langs = [lang for lang in LANGS if any(o.question.lang == lang for o in usable)]
+    best: dict[str, float] = {}
+    figures: dict[str, float] = {}
+    for lexical in np.arange(0.2, 1.01, 0.05):
+        chosen: dict[str, tuple[float, float, float]] = {}
+        for lang in langs:
+            group = [o for o in usable if o.question.lang == lang]
+            feasible: list[tuple[float, float, float]] = []
+            for dense in np.arange(0.30, 0.95, 0.005):
+                def abstains(o: Outcome) -> bool:
+                    return o.signals.get("dense", 0) < dense and o.signals.get("lexical", 0) < lexical
+
+                scoped = [abstains(o) for o in group if o.question.in_scope]
+                oos = [abstains(o) for o in group if not o.question.in_scope]
+                false_rate = sum(scoped) / max(len(scoped), 1)
+                if false_rate <= max_false_abstain:
+                    feasible.append((sum(oos) / max(len(oos), 1), -false_rate, float(dense)))
+            if feasible:
+                top = max(f[:2] for f in feasible)
+                band = [f[2] for f in feasible if f[:2] == top]
+                chosen[lang] = (top[0], -top[1], band[len(band) // 2])  # the middle of the equally good band
+        if len(chosen) < len(langs):
+            continue
+        score = sum(c[0] for c in chosen.values())
+        if not figures or score > figures["score"]:
+            best = {f"dense_{lang}": round(c[2], 3) for lang, c in chosen.items()} | {"lexical": round(float(lexical), 3)}
+            figures = {"score": score} | {f"abstain_accuracy_{l}": round(c[0], 4) for l, c in chosen.items()}
+            figures |= {f"false_abstain_rate_{l}": round(c[1], 4) for l, c in chosen.items()}
+    if not best:
         return Thresholds(), {}
-    return Thresholds(dense=round(best[2], 3), lexical=round(best[3], 3)), {"abstain_accuracy": best[0], "false_abstain_rate": best[1]}
+    figures.pop("score")
+    return Thresholds(**best), figures

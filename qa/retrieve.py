@@ -22,7 +22,7 @@ import numpy as np
 from qa.cite import Citation, find_citation
 from qa.corpus import Article, Regulation, citation_en, citation_zh
 from qa.numerals import to_chinese
-from qa.text import clean_question, detect_lang, sentences, tokens
+from qa.text import clean_question, detect_lang, sentences, tokens, token_set
 
 if TYPE_CHECKING:
     from qa.embed import Embedder
@@ -100,13 +100,18 @@ class Answer:
 class Thresholds:
     """Abstain unless the best article clears one of these. Calibrated with ``qa eval --calibrate``.
 
-    ``dense`` is a cosine similarity for the e5 model; ``lexical`` is the idf-weighted share of the
-    question's terms found in the best article.
+    ``dense_zh``/``dense_en`` are the best article's similarity for Chinese and English questions
+    (cross-lingual similarities run lower); ``lexical`` is the idf-weighted share of the question's
+    terms found in the best article. ``hybrid_weight`` is the dense share of the hybrid score.
     """
 
-    dense: float = 0.83
+    dense_zh: float = 0.89
+    dense_en: float = 0.53
     lexical: float = 0.55
-    hybrid_weight: float = 0.6
+    hybrid_weight: float = 0.7
+
+    def dense(self, lang: str) -> float:
+        return self.dense_en if lang == "en" else self.dense_zh
 
 
 @dataclass
@@ -127,7 +132,7 @@ class Searcher:
         self,
         library: Sequence[Regulation],
         *,
-        embedder: "Embedder | str | None" = "e5",
+        embedder: "Embedder | str | None" = "e5+use",
         index_dir: Path | None = None,
         background: bool = False,
         thresholds: Thresholds | None = None,
@@ -143,6 +148,7 @@ class Searcher:
         self._doc_of = {(d.regulation, d.article.number): i for i, d in enumerate(self.docs)}
         self._titles = tuple(t for reg in self.library for t in (f"《{reg.title}》", reg.title))
         self._doc_tokens = [tokens(self._doc_text(d)) for d in self.docs]
+        self._doc_token_sets = [frozenset(t) for t in self._doc_tokens]
         self._df = Counter(t for toks in self._doc_tokens for t in set(toks))
         self._bm25 = bm25s.BM25()
         self._bm25.index(self._doc_tokens or [[""]], show_progress=False)
@@ -241,22 +247,21 @@ class Searcher:
         ranked, signals, paragraph_scores = self._rank(text, lang, retriever_used, chapter)
         query_terms = self._weighted_terms(text)
         cited_docs = {i for i, _ in cited}
+        ranked = [(i, score) for i, score in ranked if i not in cited_docs][: max(k - len(cited), 0)]
         hits = [h for _, h in cited] + [
-            self._hit(i, score, retriever_used, (), query_terms, paragraph_scores.get(i, {}))
-            for i, score in ranked
-            if i not in cited_docs
+            self._hit(i, score, retriever_used, (), query_terms, paragraph_scores.get(i, {})) for i, score in ranked
         ]
-        evidence = self._evidence(signals, retriever_used)
+        evidence = self._evidence(signals, retriever_used, lang)
         base = _with(base, retriever=retriever_used, notice=notice, signals=signals, confidence=_squash(evidence))
         if evidence < 1.0 and not cited:
             return _with(base, **self._abstain_messages(chapter))
         return _with(base, hits=tuple(hits[:k]), abstained=False)
 
-    def _evidence(self, signals: dict[str, float], retriever: str) -> float:
+    def _evidence(self, signals: dict[str, float], retriever: str, lang: str) -> float:
         """How strongly the best article answers, scaled so that 1.0 is the abstention threshold."""
         t = self.thresholds
         lexical = signals.get("lexical", 0.0) / t.lexical
-        dense = signals.get("dense", 0.0) / t.dense
+        dense = signals.get("dense", 0.0) / t.dense(lang)
         return {"bm25": lexical, "dense": dense}.get(retriever, max(lexical, dense))
 
     def _lookup(self, citation: Citation, text: str) -> tuple[list[tuple[int, Hit]], tuple[str, str] | None]:
@@ -310,15 +315,13 @@ class Searcher:
             if any(t in self._bm25_en.vocab_dict for t in query):
                 en = self._bm25_en.get_scores(query)
                 scores[self._en_docs] = en
-                known = [tokens(self.docs[i].article.text_en or "") for i in self._en_docs]
-                for j, i in enumerate(self._en_docs):
-                    coverage[i] = _coverage(terms, set(known[j]))
+                for i in self._en_docs:
+                    coverage[i] = _coverage(terms, token_set(self.docs[i].article.text_en or ""))
             return scores, coverage
         if any(t in self._bm25.vocab_dict for t in query):
             scores = np.asarray(self._bm25.get_scores(query), np.float32)
-        for i, toks in enumerate(self._doc_tokens):
-            if scores[i] > 0:
-                coverage[i] = _coverage(terms, set(toks))
+        for i in np.flatnonzero(scores > 0):
+            coverage[i] = _coverage(terms, self._doc_token_sets[i])
         return scores, coverage
 
     def _dense_scores(self, text: str) -> tuple[np.ndarray, dict[int, dict[int, float]]]:
@@ -445,7 +448,7 @@ def _best_paragraphs(article: Article, terms: list[tuple[str, float]], dense: di
     """The paragraph that answers best: dense similarity where we have it, word overlap otherwise."""
     if len(article.paragraphs) == 1:
         return (1,)
-    lexical = {p.number: _coverage(terms, set(tokens(p.text))) for p in article.paragraphs}
+    lexical = {p.number: _coverage(terms, token_set(p.text)) for p in article.paragraphs}
     if dense:
         low = min(dense.values())
         span = (max(dense.values()) - low) or 1.0
@@ -462,7 +465,7 @@ def _highlights(article: Article, paragraph: int, terms: list[tuple[str, float]]
         return []
     text = article.paragraphs[paragraph - 1].text
     spans = sentences(text)
-    scored = [(_coverage(terms, set(tokens(text[s:e]))), s, e) for s, e in spans]
+    scored = [(_coverage(terms, token_set(text[s:e])), s, e) for s, e in spans]
     best = max((c for c, _, _ in scored), default=0.0)
     chosen = [(s, e) for c, s, e in scored if best > 0 and c >= 0.5 * best] or spans
     return [Highlight(paragraph, s, e, text[s:e]) for s, e in chosen]

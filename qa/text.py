@@ -14,6 +14,7 @@ __all__ = [
     "normalize",
     "clean_question",
     "tokens",
+    "token_set",
     "sentences",
     "detect_lang",
     "is_cjk",
@@ -104,6 +105,12 @@ def tokens(text: str) -> list[str]:
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
     out.extend(w for w in _LATIN_WORD.findall(text) if w not in _STOP_EN and len(w) > 1)
     return out
+
+
+@lru_cache(maxsize=65536)
+def token_set(text: str) -> frozenset[str]:
+    """``tokens`` as a set, cached: article paragraphs are tokenised again for every answer they appear in."""
+    return frozenset(tokens(text))
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

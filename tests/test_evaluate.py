@@ -69,5 +69,5 @@ def test_calibrate_keeps_false_abstention_low() -> None:
     outcomes = [_outcome("paraphrase", "zh", 1, False, dense=0.85 + i / 1000) for i in range(40)]
     outcomes += [_outcome("out_of_scope", "zh", None, False, dense=0.80) for _ in range(10)]
     thresholds, figures = calibrate(outcomes)
-    assert 0.80 < thresholds.dense <= 0.85
-    assert figures["abstain_accuracy"] == 1.0 and figures["false_abstain_rate"] == 0.0
+    assert 0.80 < thresholds.dense_zh <= 0.85
+    assert figures["abstain_accuracy_zh"] == 1.0 and figures["false_abstain_rate_zh"] == 0.0
