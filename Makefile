@@ -1,3 +1,4 @@
+# Chromium (and a Chinese font, for readable screenshots) come from Debian: Playwright never downloads a browser.
 # Two entry points for a fresh clone: `make run` (install + app) and `make test` (install + all tests).
 PYTHON ?= python3
 VENV ?= .venv
@@ -23,7 +24,7 @@ run: install
 	$(PY) app.py
 
 browser:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will skip"
+	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; } || echo "chromium not installed: browser tests will skip"
 
 test: install browser
 	$(PY) -m pytest

@@ -89,8 +89,9 @@ def render_plain(answer: Answer, color: bool = False) -> str:
     lines: list[str] = []
     if answer.truncated:
         lines.append("(问题过长，已截断)" if lang == "zh" else "(question truncated)")
-    if answer.notice:
-        lines.append(f"note: {answer.notice}")
+    notice = (answer.notice_zh if lang == "zh" else answer.notice) or answer.notice
+    if notice:
+        lines.append(("提示：" if lang == "zh" else "note: ") + notice)
     if answer.abstained:
         lines.append((answer.message if lang == "zh" else answer.message_en) or "")
         return "\n".join(lines)
@@ -257,8 +258,9 @@ def render_notice_html(answer: Answer) -> str:
     parts = []
     if answer.truncated:
         parts.append(f'<p class="qa-note">{safe_text(labels["truncated"])}</p>')
-    if answer.notice:
-        parts.append(f'<p class="qa-note">{safe_text(labels["notice"])}: {safe_text(answer.notice)}</p>')
+    notice = (answer.notice_zh if answer.lang == "zh" else answer.notice) or answer.notice
+    if notice:
+        parts.append(f'<p class="qa-note">{safe_text(labels["notice"])}: {safe_text(notice)}</p>')
     if answer.abstained:
         message = (answer.message if answer.lang == "zh" else answer.message_en) or answer.message or ""
         parts.append(f'<p class="qa-abstain">{safe_text(message)}</p>')

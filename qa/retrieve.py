@@ -86,6 +86,7 @@ class Answer:
     message_en: str | None = None
     truncated: bool = False
     notice: str | None = None
+    notice_zh: str | None = None
     confidence: float = 0.0
     signals: dict[str, float] = field(default_factory=dict)
     elapsed_ms: float = 0.0
@@ -228,22 +229,25 @@ class Searcher:
             return _with(base, message="请输入问题。", message_en="Please type a question.")
         citation = find_citation(text, self._titles)
         cited: list[tuple[int, Hit]] = []
+        notes: list[tuple[str, str]] = []
         if citation is not None:
             cited, problem = self._lookup(citation, text)
             if problem is not None:
                 message, message_en = problem
                 if citation.only or not self.docs:
                     return _with(base, message=message, message_en=message_en)
-                base = _with(base, notice=message_en)
+                notes.append(problem)
             elif citation.only:
                 return _with(base, hits=tuple(h for _, h in cited), abstained=False, confidence=1.0)
+        retriever_used = retriever
         if retriever != "bm25" and not self._ready.is_set():
-            notice = "The semantic model is still loading; these results are from keyword search only."
+            notes.append(("语义模型仍在加载，以下结果仅来自关键词检索。", "The semantic model is still loading; these results are from keyword search only."))
             retriever_used = "bm25"
         elif retriever != "bm25" and self._dense is None:
-            notice, retriever_used = self._dense_error, "bm25"
-        else:
-            notice, retriever_used = base.notice, retriever
+            notes.append((f"语义检索不可用，以下结果仅来自关键词检索（{self._dense_error}）。", f"{self._dense_error}; these results are from keyword search only."))
+            retriever_used = "bm25"
+        notice_zh = "".join(zh for zh, _ in notes) or None
+        notice = " ".join(en for _, en in notes) or None
         ranked, signals, paragraph_scores = self._rank(text, lang, retriever_used, chapter)
         query_terms = self._weighted_terms(text)
         cited_docs = {i for i, _ in cited}
@@ -252,8 +256,8 @@ class Searcher:
             self._hit(i, score, retriever_used, (), query_terms, paragraph_scores.get(i, {})) for i, score in ranked
         ]
         evidence = self._evidence(signals, retriever_used, lang)
-        base = _with(base, retriever=retriever_used, notice=notice, signals=signals, confidence=_squash(evidence))
-        if evidence < 1.0 and not cited:
+        base = _with(base, retriever=retriever_used, notice=notice, notice_zh=notice_zh, signals=signals, confidence=_squash(evidence))
+        if (evidence < 1.0 or not hits) and not cited:
             return _with(base, **self._abstain_messages(chapter))
         return _with(base, hits=tuple(hits[:k]), abstained=False)
 
@@ -349,23 +353,27 @@ class Searcher:
     def _rank(
         self, text: str, lang: str, retriever: str, chapter: int | None
     ) -> tuple[list[tuple[int, float]], dict[str, float], dict[int, dict[int, float]]]:
-        """Articles best first with their scores, the raw evidence signals, and per-paragraph scores."""
+        """Articles best first with their scores, the raw evidence signals, and per-paragraph scores.
+
+        With a chapter filter, articles outside it are dropped before the evidence is measured, so a
+        strong match elsewhere cannot make the filtered answer look confident.
+        """
+        keep = np.array([chapter is None or d.article.chapter == chapter for d in self.docs], bool)
         lexical, coverage = self._lexical(text, lang)
+        lexical, coverage = np.where(keep, lexical, 0), np.where(keep, coverage, 0)
         signals = {"lexical": round(float(coverage.max(initial=0)), 4)}
         paragraph_scores: dict[int, dict[int, float]] = {}
         if retriever == "bm25":
             combined = _minmax(lexical)
         else:
             dense, paragraph_scores = self._dense_scores(text)
-            signals["dense"] = round(float(dense.max(initial=0)), 4)
+            signals["dense"] = round(float(dense[keep].max(initial=0)), 4)
             if retriever == "dense" or not lexical.any():
                 combined = dense.copy()
             else:
                 w = self.thresholds.hybrid_weight
                 combined = w * _minmax(dense) + (1 - w) * _minmax(lexical)
-        if chapter is not None:
-            mask = np.array([d.article.chapter == chapter for d in self.docs], bool)
-            combined = np.where(mask, combined, -np.inf)
+        combined = np.where(keep, combined, -np.inf)
         order = [i for i in np.argsort(-combined, kind="stable") if np.isfinite(combined[i])]
         if retriever == "bm25":
             order = [i for i in order if lexical[i] > 0]

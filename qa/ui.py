@@ -76,7 +76,7 @@ CSS = """
   padding: .55rem .8rem; margin: .5rem 0 0 0; font-size: .92rem; line-height: 1.5; }
 .qa-banner p { margin: .1rem 0; }
 .qa-banner code, .qa-cite code { white-space: normal; word-break: break-all; }
-.qa-hit { line-height: 1.75; }
+.qa-hit { line-height: 1.75; font-size: var(--text-md); }
 .qa-hit .qa-para { margin: .35rem 0; }
 .qa-hit .qa-pn { display: inline-block; min-width: 3.2em; font-size: .82em; font-weight: 600;
   color: #475569; background: #f1f5f9; border-radius: 4px; padding: 0 .3em; margin-right: .25em; text-align: center; }

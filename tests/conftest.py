@@ -1,0 +1,56 @@
+"""Shared fixtures: a fast searcher over the bundled corpus, and the web app served on a free port."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from qa.library import default_corpus, load_library
+from qa.retrieve import Searcher, Thresholds
+
+
+def hash_thresholds() -> Thresholds:
+    """The hash embedder is a deterministic test double, not a language model: its cosines run far
+    lower than e5's, so every dense threshold is set to suit it. Tests using it check plumbing
+    (what the app shows and returns), not answer quality."""
+    base = Thresholds()
+    return replace(base, **{f.name: 0.25 for f in fields(base) if f.name.startswith("dense")})
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def hash_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    corpus = default_corpus()
+    if not (Path(corpus) / "regulation.jsonl").is_file():
+        pytest.skip(f"bundled corpus not found at {corpus}")
+    return Searcher(
+        load_library(corpus),
+        embedder="hash",
+        index_dir=tmp_path_factory.mktemp("index"),
+        thresholds=hash_thresholds(),
+        log=lambda message: None,
+        progress=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def app_url(hash_searcher: Searcher) -> Iterator[str]:
+    """The app, as `python app.py` builds it, on 127.0.0.1 and a free port."""
+    from qa.ui import build_app, launch
+
+    demo = build_app(hash_searcher)
+    port = free_port()
+    launch(demo, host="127.0.0.1", port=port, block=False, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()

@@ -1,0 +1,114 @@
+"""The on-disk index: manifest checks, automatic rebuilds, atomic writes, and the embedding cache."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from qa.corpus import Regulation
+from qa.embed import HashEmbedder
+from qa.index import MANIFEST, UNITS, VECTORS, IndexError_, build, load, load_or_build, units_of
+from qa.library import default_corpus, load_library
+
+
+@pytest.fixture()
+def library() -> list[Regulation]:
+    return load_library(default_corpus())
+
+
+def _messages() -> tuple[list[str], object]:
+    seen: list[str] = []
+    return seen, seen.append
+
+
+def test_units_cover_articles_paragraphs_and_translations(library: list[Regulation]) -> None:
+    units = [u for u, _ in units_of(library)]
+    assert {u.article for u in units} == {1, 2, 3, 4}
+    assert any(u.paragraph == 2 and u.article == 3 for u in units)
+    assert any(u.lang == "en" for u in units)
+
+
+def test_build_then_load_round_trip(tmp_path: Path, library: list[Regulation]) -> None:
+    built = build(library, HashEmbedder(), tmp_path)
+    loaded = load(tmp_path, library, built.manifest["model_id"], built.manifest["dim"])
+    assert loaded.units == built.units and loaded.index.ntotal == len(built.units)
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    assert {"corpus_hash", "model_id", "dim", "built_at", "files"} <= set(manifest)
+
+
+def test_changed_corpus_is_rebuilt_with_a_message(tmp_path: Path, library: list[Regulation]) -> None:
+    build(library, HashEmbedder(), tmp_path)
+    edited = [replace(library[0], articles=library[0].articles[:3])]
+    seen, log = _messages()
+    index = load_or_build(edited, HashEmbedder(), tmp_path, progress=False, log=log)  # type: ignore[arg-type]
+    assert "corpus changed" in seen[0]
+    assert {u.article for u in index.units} == {1, 2, 3}
+
+
+def test_other_model_is_rebuilt(tmp_path: Path, library: list[Regulation]) -> None:
+    build(library, HashEmbedder(dim=64), tmp_path)
+    seen, log = _messages()
+    index = load_or_build(library, HashEmbedder(dim=128), tmp_path, progress=False, log=log)  # type: ignore[arg-type]
+    assert "built with model" in seen[0] and index.index.d == 128
+
+
+@pytest.mark.parametrize("victim", [VECTORS, UNITS, MANIFEST])
+def test_truncated_or_missing_files_are_reported_and_rebuilt(tmp_path: Path, library: list[Regulation], victim: str) -> None:
+    build(library, HashEmbedder(), tmp_path)
+    path = tmp_path / victim
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    with pytest.raises(IndexError_):
+        load(tmp_path, library, HashEmbedder().model_id, HashEmbedder().dim)
+    seen, log = _messages()
+    index = load_or_build(library, HashEmbedder(), tmp_path, progress=False, log=log)  # type: ignore[arg-type]
+    assert seen and index.index.ntotal == len(index.units)
+    load(tmp_path, library, HashEmbedder().model_id, HashEmbedder().dim)
+
+
+def test_crash_during_build_leaves_no_usable_half_index(tmp_path: Path, library: list[Regulation]) -> None:
+    class Crash(HashEmbedder):
+        def encode_passages(self, texts, *, batch_size=32, progress=False):  # type: ignore[no-untyped-def]
+            raise KeyboardInterrupt
+
+    build(library, HashEmbedder(), tmp_path)
+    article = library[0].articles[0]
+    changed = replace(article, paragraphs=(replace(article.paragraphs[0], text="（改）" + article.paragraphs[0].text),))
+    edited = [replace(library[0], articles=(changed, *library[0].articles[1:]))]
+    with pytest.raises(KeyboardInterrupt):
+        build(edited, Crash(), tmp_path)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    with pytest.raises(IndexError_, match="corpus changed"):
+        load(tmp_path, edited, HashEmbedder().model_id, HashEmbedder().dim)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
+def test_read_only_index_dir_falls_back_to_memory(tmp_path: Path, library: list[Regulation]) -> None:
+    tmp_path.chmod(0o500)
+    try:
+        seen, log = _messages()
+        index = load_or_build(library, HashEmbedder(), tmp_path / "idx", progress=False, log=log)  # type: ignore[arg-type]
+        assert index.index.ntotal > 0 and any("cannot write" in m for m in seen)
+    finally:
+        tmp_path.chmod(0o700)
+
+
+def test_unwritable_index_falls_back_to_memory(tmp_path: Path, library: list[Regulation]) -> None:
+    blocker = tmp_path / "idx"
+    blocker.write_text("a file where the index folder should be")
+    seen, log = _messages()
+    index = load_or_build(library, HashEmbedder(), blocker, progress=False, log=log)  # type: ignore[arg-type]
+    assert index.index.ntotal > 0 and any("cannot write" in m for m in seen)
+
+
+def test_rebuild_after_an_edit_embeds_only_what_changed(tmp_path: Path, library: list[Regulation]) -> None:
+    first = build(library, HashEmbedder(), tmp_path)
+    assert first.manifest["embedded"] == len(first.units)
+    article = library[0].articles[0]
+    edited_article = replace(article, paragraphs=(replace(article.paragraphs[0], text=article.paragraphs[0].text + "（测试）"),))
+    edited = [replace(library[0], articles=(edited_article, *library[0].articles[1:]))]
+    second = build(edited, HashEmbedder(), tmp_path)
+    assert second.manifest["embedded"] == 1
