@@ -34,7 +34,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=os.environ.get("QA_CORPUS"),
         help="corpus folder, folder of corpora, or documents `qa import` reads (env QA_CORPUS; default: the bundled corpus/anhui-nev-clusters)",
     )
-    parser.add_argument("--model", default="e5", help="embedding model: e5 (default) or hash (a test double, for development only)")
+    parser.add_argument("--model", default="e5+use", help="embedding model: e5+use (default), e5, use, or hash (a test double, for development only)")
     return parser.parse_args(argv)
 
 

@@ -36,7 +36,7 @@ import json
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -872,6 +872,9 @@ class ImportSummary:
     complete: bool
     path: Path
     warnings: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "path": str(self.path), "warnings": list(self.warnings)}
 
 
 def load_catalogue(path: str | os.PathLike[str] = CATALOGUE_FILE) -> dict[str, dict[str, Any]]:
