@@ -102,14 +102,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise SystemExit("qa eval: give one --corpus for each --questions file, in the same order")
     retrievers = ["dense", "bm25", "hybrid"] if args.compare else [args.retriever]
     report: dict = {}
-    all_outcomes = []
+    outcomes_by: dict[str, list] = {r: [] for r in retrievers}
     for corpus, questions_file in zip(corpora, args.questions):
         searcher = _searcher(corpus, model=args.model, progress=not args.json)
         questions = load_questions(questions_file)
         for retriever in retrievers:
             outcomes = run(searcher, questions, retriever=retriever)
-            if retriever == "hybrid" or len(retrievers) == 1:
-                all_outcomes += outcomes
+            outcomes_by[retriever] += outcomes
             summary = summarize(outcomes)
             report.setdefault(retriever, {})[str(questions_file)] = summary
             if not args.json:
@@ -117,6 +116,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 if args.verbose:
                     for miss in summary["misses"]:
                         print("  miss:", json.dumps(miss, ensure_ascii=False))
+    if len(args.questions) > 1:
+        for retriever in retrievers:
+            pooled = summarize(outcomes_by[retriever])
+            report[retriever]["pooled"] = pooled
+            if not args.json:
+                print(format_table(pooled, f"\n== all {len(args.questions)} sets pooled · {retriever}"))
+    all_outcomes = outcomes_by["hybrid" if "hybrid" in outcomes_by else retrievers[0]]
     result: dict = report[retrievers[0]][str(args.questions[0])] if len(retrievers) == 1 and len(args.questions) == 1 else report
     if args.calibrate:
         thresholds, figures = calibrate(all_outcomes)

@@ -183,8 +183,8 @@ def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.05) -> t
         score = sum(c[0] for c in chosen.values())
         if not figures or score > figures["score"]:
             best = {f"dense_{lang}": round(c[2], 3) for lang, c in chosen.items()} | {"lexical": round(float(lexical), 3)}
-            figures = {"score": score} | {f"abstain_accuracy_{l}": round(c[0], 4) for l, c in chosen.items()}
-            figures |= {f"false_abstain_rate_{l}": round(c[1], 4) for l, c in chosen.items()}
+            figures = {"score": score} | {f"abstain_accuracy_{l}": round(float(c[0]), 4) for l, c in chosen.items()}
+            figures |= {f"false_abstain_rate_{l}": round(float(c[1]), 4) for l, c in chosen.items()}
     if not best:
         return Thresholds(), {}
     figures.pop("score")

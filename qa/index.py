@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["Unit", "DenseIndex", "IndexError_", "corpus_hash", "units_of", "load_or_build", "build", "EmbeddingCache"]
 
 FORMAT_VERSION = 1
+#: Bump when ``units_of`` changes what is embedded: the corpus is the same but the index is stale.
+UNITS_VERSION = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 UNITS = "units.json"
@@ -185,6 +187,7 @@ def build(
     index = _faiss_index(vectors.reshape(len(units), -1) if units else np.zeros((0, embedder.dim), np.float32), approximate)
     manifest = {
         "format": FORMAT_VERSION,
+        "units_version": UNITS_VERSION,
         "corpus_hash": corpus_hash(library),
         "model_id": embedder.model_id,
         "dim": embedder.dim,
@@ -226,8 +229,8 @@ def load(folder: Path, library: Sequence[Regulation], embedder_id: str, dim: int
         manifest = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise IndexError_(f"corrupt manifest {path}: {exc}") from exc
-    if manifest.get("format") != FORMAT_VERSION:
-        raise IndexError_(f"index format {manifest.get('format')!r} is not {FORMAT_VERSION}")
+    if manifest.get("format") != FORMAT_VERSION or manifest.get("units_version") != UNITS_VERSION:
+        raise IndexError_(f"index format {manifest.get('format')}.{manifest.get('units_version')} is not {FORMAT_VERSION}.{UNITS_VERSION}")
     if manifest.get("model_id") != embedder_id or manifest.get("dim") != dim:
         raise IndexError_(f"index was built with model {manifest.get('model_id')!r}, not {embedder_id!r}")
     if manifest.get("corpus_hash") != corpus_hash(library):

@@ -11,6 +11,7 @@ styling, the copy-button script and the interface translations (Gradio 6 takes t
 from __future__ import annotations
 
 import html
+import re
 from typing import Any, Sequence
 
 import gradio as gr
@@ -269,6 +270,16 @@ def article_view_html(searcher: Searcher, number: int | None, regulation: int = 
 # ---------------------------------------------------------------- the app
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _question(value: Any) -> str:
+    """A question from the page or the API as text the searcher can take: anything but a string
+    becomes '', and lone surrogates (a valid JSON escape such as "\\ud800", but not encodable text,
+    which made the embedders raise) become spaces."""
+    return _SURROGATES.sub(" ", value) if isinstance(value, str) else ""
+
+
 def _int(value: Any, default: int | None = None) -> int | None:
     try:
         return int(str(value).strip())
@@ -289,7 +300,7 @@ def build_app(searcher: Searcher, *, examples: Sequence[str] = EXAMPLES, title: 
     def ask(message: str, history: list | None, chapter: int | None, k: int | float | None):
         """Ask a question; returns the chat history with the answer's messages appended, and '' for the textbox."""
         history = list(history or [])
-        message = (message or "").strip()
+        message = _question(message).strip()
         if not message:
             return history, ""
         answer = searcher.search(message, k=_int(k, 5) or 5, chapter=_int(chapter) or None)
@@ -297,7 +308,7 @@ def build_app(searcher: Searcher, *, examples: Sequence[str] = EXAMPLES, title: 
 
     def search(question: str, k: int = 5) -> dict:
         """Answer `question` with up to `k` articles: the same JSON object as `qa ask --json` (Answer.to_dict())."""
-        return searcher.search(question or "", k=_int(k, 5) or 5).to_dict()
+        return searcher.search(_question(question), k=_int(k, 5) or 5).to_dict()
 
     def articles_in(regulation: int, chapter: int | None) -> list[tuple[str, int]]:
         if not library:
@@ -440,6 +451,7 @@ def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860, block:
         prevent_thread_lock=not block,
         quiet=quiet,
         show_error=False,
+        max_file_size=0,  # the app takes no files: refuse uploads rather than let them fill the temp folder
         footer_links=["api"],
         run_history=False,
         ssr_mode=False,
