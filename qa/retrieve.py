@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["RETRIEVERS", "Highlight", "Hit", "Answer", "Thresholds", "Searcher"]
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
+#: Articles after the first are shown only with at least this much evidence (1.0 = the abstention
+#: threshold), so a small corpus does not pad answers with articles that match nothing.
+SECONDARY_EVIDENCE = 0.9
 
 
 @dataclass(frozen=True)
@@ -252,24 +255,18 @@ class Searcher:
         notice_zh = "".join(zh for zh, _ in notes) or None
         notice = " ".join(en for _, en in notes) or None
         ranked, signals, paragraph_scores = self._rank(text, lang, retriever_used, chapter)
-        query_terms = self._weighted_terms(text)
+        best = max((e for _, _, e in ranked), default=0.0)
         cited_docs = {i for i, _ in cited}
-        ranked = [(i, score) for i, score in ranked if i not in cited_docs][: max(k - len(cited), 0)]
+        shown = [(i, score) for n, (i, score, e) in enumerate(ranked) if i not in cited_docs and (n == 0 or e >= SECONDARY_EVIDENCE)]
+        query_terms = self._weighted_terms(text)
         hits = [h for _, h in cited] + [
-            self._hit(i, score, retriever_used, (), query_terms, paragraph_scores.get(i, {})) for i, score in ranked
+            self._hit(i, score, retriever_used, (), query_terms, paragraph_scores.get(i, {}), whole_paragraph=n == 0)
+            for n, (i, score) in enumerate(shown[: max(k - len(cited), 0)])
         ]
-        evidence = self._evidence(signals, retriever_used, lang)
-        base = _with(base, retriever=retriever_used, notice=notice, notice_zh=notice_zh, signals=signals, confidence=_squash(evidence))
-        if (evidence < 1.0 or not hits) and not cited:
+        base = _with(base, retriever=retriever_used, notice=notice, notice_zh=notice_zh, signals=signals, confidence=_squash(best))
+        if (best < 1.0 or not hits) and not cited:
             return _with(base, **self._abstain_messages(chapter))
         return _with(base, hits=tuple(hits[:k]), abstained=False)
-
-    def _evidence(self, signals: dict[str, float], retriever: str, lang: str) -> float:
-        """How strongly the best article answers, scaled so that 1.0 is the abstention threshold."""
-        t = self.thresholds
-        lexical = signals.get("lexical", 0.0) / t.lexical
-        dense = signals.get("dense", 0.0) / t.dense(lang)
-        return {"bm25": lexical, "dense": dense}.get(retriever, max(lexical, dense))
 
     def _lookup(self, citation: Citation, text: str) -> tuple[list[tuple[int, Hit]], tuple[str, str] | None]:
         """Hits for a cited article in the regulation(s) it can refer to, or why there is none."""
@@ -355,32 +352,36 @@ class Searcher:
 
     def _rank(
         self, text: str, lang: str, retriever: str, chapter: int | None
-    ) -> tuple[list[tuple[int, float]], dict[str, float], dict[int, dict[int, float]]]:
-        """Articles best first with their scores, the raw evidence signals, and per-paragraph scores.
+    ) -> tuple[list[tuple[int, float, float]], dict[str, float], dict[int, dict[int, float]]]:
+        """Articles best first as (doc, score, evidence), the raw signals, and per-paragraph scores.
 
-        With a chapter filter, articles outside it are dropped before the evidence is measured, so a
-        strong match elsewhere cannot make the filtered answer look confident.
+        Evidence is scaled so that 1.0 is the abstention threshold: an article answers when its
+        dense similarity or its share of the question's terms clears the calibrated threshold. With a
+        chapter filter, articles outside it are dropped before any of this is measured.
         """
+        t = self.thresholds
         keep = np.array([chapter is None or d.article.chapter == chapter for d in self.docs], bool)
         lexical, coverage = self._lexical(text, lang)
         lexical, coverage = np.where(keep, lexical, 0), np.where(keep, coverage, 0)
         signals = {"lexical": round(float(coverage.max(initial=0)), 4)}
+        evidence = coverage / t.lexical
         paragraph_scores: dict[int, dict[int, float]] = {}
         if retriever == "bm25":
             combined = _minmax(lexical)
         else:
             dense, paragraph_scores = self._dense_scores(text)
             signals["dense"] = round(float(dense[keep].max(initial=0)), 4)
+            dense_evidence = np.where(keep, dense, 0) / t.dense(lang)
+            evidence = dense_evidence if retriever == "dense" else np.maximum(evidence, dense_evidence)
             if retriever == "dense" or not lexical.any():
                 combined = dense.copy()
             else:
-                w = self.thresholds.hybrid_weight
-                combined = w * _minmax(dense) + (1 - w) * _minmax(lexical)
+                combined = t.hybrid_weight * _minmax(dense) + (1 - t.hybrid_weight) * _minmax(lexical)
         combined = np.where(keep, combined, -np.inf)
         order = [i for i in np.argsort(-combined, kind="stable") if np.isfinite(combined[i])]
         if retriever == "bm25":
             order = [i for i in order if lexical[i] > 0]
-        return [(int(i), float(combined[i])) for i in order], signals, paragraph_scores
+        return [(int(i), float(combined[i]), float(evidence[i])) for i in order], signals, paragraph_scores
 
     def _hit(
         self,
@@ -390,14 +391,18 @@ class Searcher:
         matched: tuple[int, ...],
         terms: list[tuple[str, float]],
         paragraph_scores: dict[int, float] | None = None,
+        whole_paragraph: bool = True,
     ) -> Hit:
+        """``whole_paragraph``: when no sentence shares a word with the question (an English question
+        over Chinese text), mark the whole best paragraph — only for the top hit, where the model's
+        match is the evidence; lower hits then show no highlight rather than a guess."""
         doc = self.docs[index]
         regulation = self.library[doc.regulation]
         article = doc.article
         chapter = regulation.chapter(article.chapter)
         if not matched and via != "citation":
             matched = _best_paragraphs(article, terms, paragraph_scores or {})
-        highlights = tuple(h for p in matched for h in _highlights(article, p, terms))
+        highlights = tuple(h for p in matched for h in _highlights(article, p, terms, whole_paragraph))
         first = matched[0] if len(matched) == 1 and len(article.paragraphs) > 1 else None
         return Hit(
             regulation_id=regulation.id,
@@ -470,13 +475,14 @@ def _best_paragraphs(article: Article, terms: list[tuple[str, float]], dense: di
     return (best,)
 
 
-def _highlights(article: Article, paragraph: int, terms: list[tuple[str, float]]) -> list[Highlight]:
-    """Sentences of the matched paragraph that share the question's words; the whole paragraph if none do."""
+def _highlights(article: Article, paragraph: int, terms: list[tuple[str, float]], whole_paragraph: bool = True) -> list[Highlight]:
+    """Sentences of the matched paragraph that share the question's words; if none do, the whole
+    paragraph (or nothing, when ``whole_paragraph`` is False)."""
     if not 1 <= paragraph <= len(article.paragraphs):
         return []
     text = article.paragraphs[paragraph - 1].text
     spans = sentences(text)
     scored = [(_coverage(terms, token_set(text[s:e])), s, e) for s, e in spans]
     best = max((c for c, _, _ in scored), default=0.0)
-    chosen = [(s, e) for c, s, e in scored if best > 0 and c >= 0.5 * best] or spans
+    chosen = [(s, e) for c, s, e in scored if best > 0 and c >= 0.5 * best] or (spans if whole_paragraph else [])
     return [Highlight(paragraph, s, e, text[s:e]) for s, e in chosen]
