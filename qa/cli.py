@@ -19,13 +19,14 @@ __all__ = ["main", "build_parser"]
 EPILOG = "Environment: QA_CORPUS (default corpus), QA_INDEX_DIR (index folder), QA_MODEL_DIR (converted model folder)."
 
 
-def _searcher(corpus: str | None, *, background: bool = False, model: str = "e5+use", progress: bool = True, log=None):  # type: ignore[no-untyped-def]
+def _searcher(corpus: str | None, *, model: str = "e5+use", progress: bool = True, abstain: bool = True):  # type: ignore[no-untyped-def]
     from qa.library import default_corpus, index_dir_for, load_library
-    from qa.retrieve import Searcher
+    from qa.retrieve import Searcher, Thresholds
 
     path = Path(corpus) if corpus else default_corpus()
-    library = load_library(path, log=log or _err, progress=progress)
-    return Searcher(library, embedder=model, index_dir=index_dir_for(path), background=background, log=log or _err, progress=progress)
+    library = load_library(path, log=_err, progress=progress)
+    thresholds = None if abstain else Thresholds(dense_zh=1e-9, dense_en=1e-9, lexical=1e-9)
+    return Searcher(library, embedder=model, index_dir=index_dir_for(path), thresholds=thresholds, log=_err, progress=progress)
 
 
 def _err(message: str) -> None:
@@ -104,7 +105,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     report: dict = {}
     outcomes_by: dict[str, list] = {r: [] for r in retrievers}
     for corpus, questions_file in zip(corpora, args.questions):
-        searcher = _searcher(corpus, model=args.model, progress=not args.json)
+        searcher = _searcher(corpus, model=args.model, progress=not args.json, abstain=not args.no_abstain)
         questions = load_questions(questions_file)
         for retriever in retrievers:
             outcomes = run(searcher, questions, retriever=retriever)
@@ -203,6 +204,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--compare", action="store_true", help="run dense, bm25 and hybrid side by side")
     p.add_argument("--calibrate", action="store_true", help="also pick abstention thresholds from these sets (false abstention ≤ 5%%)")
     p.add_argument("--model", default="e5+use", help="embedding model: e5+use (default), e5, use, or hash (a test double)")
+    p.add_argument("--no-abstain", action="store_true", help="never abstain: ranking quality alone (for comparing models)")
     p.add_argument("--verbose", action="store_true", help="list the questions that missed")
     p.add_argument("--json", action="store_true", help="print one JSON object with n, hit_at_1/3/5, mrr, abstain_accuracy, false_abstain_rate, by_kind, by_lang")
     p.set_defaults(func=cmd_eval)

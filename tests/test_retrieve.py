@@ -18,7 +18,9 @@ from qa.retrieve import RETRIEVERS, Searcher
 def model_searcher(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pytest.MonkeyPatch) -> Searcher:
     monkeypatch_module.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch_module.setenv("TRANSFORMERS_OFFLINE", "1")
-    return Searcher(load_library(default_corpus()), index_dir=tmp_path_factory.mktemp("idx"), log=lambda m: None, progress=False)
+    searcher = Searcher(load_library(default_corpus()), index_dir=tmp_path_factory.mktemp("idx"), log=lambda m: None, progress=False)
+    assert searcher.dense_ready, "the real model did not load (see Searcher._dense_error)"
+    return searcher
 
 
 @pytest.fixture(scope="module")
