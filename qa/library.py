@@ -24,7 +24,13 @@ def default_corpus() -> Path:
 
 
 def load_library(path: str | os.PathLike[str], *, log: Callable[[str], None] = print, progress: bool = False) -> list[Regulation]:
-    """Regulations at ``path``; documents without articles are skipped with a message, other defects raise."""
+    """Regulations at ``path``.
+
+    A single document or corpus folder must be valid (defects raise). In a folder of documents — a
+    whole library — each document that cannot be imported is skipped with its reason, and damaged
+    chapter headings are dropped with a warning instead of refusing the document, so one bad file
+    does not take the library down.
+    """
     path = Path(path)
     if not path.exists():
         raise CorpusError(path, None, "missing", "no such file or folder")
@@ -43,7 +49,7 @@ def load_library(path: str | os.PathLike[str], *, log: Callable[[str], None] = p
     if not documents:
         raise CorpusError(path, None, "empty", f"no {REGULATION_FILE} and no documents ({', '.join(DOCUMENT_SUFFIXES)}) here")
     regulations: list[Regulation] = []
-    skipped = 0
+    refused: list[CorpusError] = []
     iterator = documents
     if progress:
         from tqdm import tqdm
@@ -51,13 +57,14 @@ def load_library(path: str | os.PathLike[str], *, log: Callable[[str], None] = p
         iterator = tqdm(documents, desc="loading documents", unit="doc")
     for document in iterator:
         try:
-            regulations.append(parse_document(document))
+            regulations.append(parse_document(document, strict_headings=False))
         except CorpusError as exc:
-            if exc.rule != "no-articles":
-                raise
-            skipped += 1
-    if skipped:
-        log(f"note: skipped {skipped} document(s) with no numbered articles (第X条)")
+            refused.append(exc)
+    no_articles = sum(exc.rule == "no-articles" for exc in refused)
+    if no_articles:
+        log(f"note: skipped {no_articles} document(s) with no numbered articles (第X条)")
+    for exc in (e for e in refused if e.rule != "no-articles"):
+        log(f"warning: skipped {exc}")
     return regulations
 
 
