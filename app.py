@@ -72,7 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=report_ready, daemon=True).start()
     demo = build_app(searcher)
     log(f"serving on http://{args.host}:{args.port}")
-    launch(demo, host=args.host, port=args.port, quiet=True)
+    try:
+        launch(demo, host=args.host, port=args.port, quiet=True)
+    except OSError as exc:  # port taken, address not on this machine … (raised before serving starts)
+        log(f"error: cannot serve on {args.host}:{args.port}: {str(exc).rstrip('.')}. Is the app already running there? Choose another --port (or QA_PORT).")
+        return 1
     return 0
 
 

@@ -209,6 +209,17 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object with n, hit_at_1/3/5, mrr, abstain_accuracy, false_abstain_rate, by_kind, by_lang")
     p.set_defaults(func=cmd_eval)
 
+    from qa import loadtest
+
+    p = sub.add_parser(
+        "loadtest",
+        parents=[loadtest.build_parser(add_help=False)],
+        help="drive the app's /search API with concurrent clients on loopback; report throughput, p50/p95, errors",
+        description=loadtest.build_parser().description,
+        epilog=EPILOG,
+    )
+    p.set_defaults(func=loadtest.run)
+
     p = sub.add_parser("docs", help="print this CLI reference as Markdown (the README's reference is generated from it)", epilog=EPILOG)
     p.add_argument("--write", metavar="FILE", help="replace the generated reference block in FILE (e.g. README.md) instead of printing")
     p.set_defaults(func=cmd_docs)

@@ -290,6 +290,17 @@ def load_corpus(folder: str | os.PathLike[str]) -> Regulation:
     declared = meta.get("declared_articles")
     if declared is not None and len(articles) > declared:
         raise CorpusError(path, article_lines.get(declared + 1), "article-count", f"{len(articles)} articles, but the regulation declares {declared}")
+    loaded = meta.get("articles_loaded")
+    if isinstance(loaded, int) and not isinstance(loaded, bool) and loaded != len(articles):
+        # A file cut at a line boundary still parses: the count written at import catches it.
+        raise CorpusError(
+            path,
+            max(article_lines.values(), default=None),
+            "article-count",
+            f'the metadata says "articles_loaded": {loaded}, but the file holds {len(articles)} articles; it was '
+            "truncated or edited by hand. Restore it (e.g. `git checkout` or a backup) or import the regulation "
+            "again with `qa import`",
+        )
     regulation = Regulation(
         id=meta["id"],
         title=meta["title"],

@@ -101,14 +101,16 @@ def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
 class EmbeddingCache:
     """Vectors keyed by (model, text hash), so a rebuild after a corpus edit embeds only what changed."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, dim: int | None = None):
         self.path = path
         self.vectors: dict[str, np.ndarray] = {}
         if path.is_file():
             try:
                 with np.load(path, allow_pickle=False) as data:
-                    self.vectors = dict(zip(data["keys"].astype(str), data["vectors"]))
-            except (OSError, ValueError, KeyError):
+                    keys, vectors = data["keys"], data["vectors"]
+                    if vectors.ndim == 2 and len(keys) == len(vectors) and (dim is None or vectors.shape[1] == dim):
+                        self.vectors = dict(zip(keys.astype(str), vectors))
+            except Exception:  # noqa: BLE001 - a damaged cache (truncated zip, EOF, pickle refused …) is only a cache
                 self.vectors = {}
 
     @staticmethod
@@ -178,7 +180,7 @@ def build(
     pairs = list(units_of(library))
     units = [u for u, _ in pairs]
     texts = [t for _, t in pairs]
-    cache = EmbeddingCache(folder / "cache" / f"{_safe(embedder.model_id)}.npz")
+    cache = EmbeddingCache(folder / "cache" / f"{_safe(embedder.model_id)}.npz", dim=embedder.dim)
     before = len(cache.vectors)
     vectors = cache.encode(texts, lambda batch: embedder.encode_passages(batch, progress=progress))
     embedded = len(cache.vectors) - before
@@ -198,6 +200,7 @@ def build(
         "embedded": embedded,
     }
     try:
+        _remove_stale_temporaries(folder)
         _persist(folder, index, units, manifest)
         cache.save(keep={EmbeddingCache.key(t) for t in texts})
     except OSError as exc:
@@ -212,6 +215,19 @@ def _persist(folder: Path, index: "faiss.Index", units: list[Unit], manifest: di
     _atomic_write(folder / UNITS, lambda tmp: Path(tmp).write_text(json.dumps([list(asdict(u).values()) for u in units])))
     manifest["files"] = {VECTORS: _sha256(folder / VECTORS), UNITS: _sha256(folder / UNITS)}
     _atomic_write(folder / MANIFEST, lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=1)))
+
+
+def _remove_stale_temporaries(folder: Path, min_age: float = 600.0) -> None:
+    """Delete ``.<name>.*.tmp`` files that a killed build left behind (old enough not to be another
+    process's write in progress)."""
+    now = time.time()
+    for directory in (folder, folder / "cache"):
+        for tmp in directory.glob(".*.tmp") if directory.is_dir() else ():
+            try:
+                if now - tmp.stat().st_mtime > min_age:
+                    tmp.unlink()
+            except OSError:
+                pass
 
 
 def _safe(name: str) -> str:
@@ -235,7 +251,10 @@ def load(folder: Path, library: Sequence[Regulation], embedder_id: str, dim: int
         raise IndexError_(f"index was built with model {manifest.get('model_id')!r}, not {embedder_id!r}")
     if manifest.get("corpus_hash") != corpus_hash(library):
         raise IndexError_("the corpus changed since the index was built")
-    for name, digest in manifest.get("files", {}).items():
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not {VECTORS, UNITS} <= files.keys():
+        raise IndexError_(f"corrupt manifest {path}: no checksums for {VECTORS} and {UNITS}")
+    for name, digest in files.items():
         file = folder / name
         if not file.is_file() or _sha256(file) != digest:
             raise IndexError_(f"corrupt index file {file} (missing or checksum mismatch)")

@@ -2,10 +2,15 @@
 
 ``python -m qa.loadtest --clients 50 --duration 60`` starts ``app.py`` on a free 127.0.0.1 port with
 the bundled corpus (``--model``, ``--corpus``), waits until the semantic model has loaded, then runs
-N client threads. Each client asks, waits for the answer and asks again (no think time unless
-``--think``), over raw HTTP against Gradio's documented API (``POST /gradio_api/call/search`` returns an
-event id, ``GET /gradio_api/call/search/<id>`` streams the result as server-sent events). Reports
-throughput, latency percentiles and errors; exits 1 if any request failed.
+N client threads. Each client asks, waits for the answer and asks again: at once, or after a random
+pause averaging ``--think`` seconds (random, so that the clients do not move in waves). Requests are
+raw HTTP against Gradio's documented API: ``POST /gradio_api/call/search`` returns an event id, and
+``GET /gradio_api/call/search/<id>`` streams the result as server-sent events. Reports throughput,
+latency percentiles (of successful answers) and errors; exits 1 if any request failed.
+
+With zero think time the clients keep ``--clients`` questions waiting at every moment, so latency is
+about clients / throughput (Little's law): a p95 under 1 s for 50 such clients needs more than 50
+answers a second.
 
 ``--url`` drives an app that is already running instead. Only loopback addresses are accepted: this
 is a test of your own machine, not a tool for loading someone else's server.
@@ -18,6 +23,7 @@ import http.client
 import ipaddress
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -29,7 +35,7 @@ from pathlib import Path
 from typing import Sequence
 from urllib.parse import urlsplit
 
-__all__ = ["main", "build_parser", "run_load", "LoadReport", "is_loopback_url", "QUESTIONS"]
+__all__ = ["main", "run", "build_parser", "run_load", "LoadReport", "is_loopback_url", "QUESTIONS"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -177,7 +183,10 @@ def run_load(
     def worker(n: int) -> None:
         client = _Client(url, timeout)
         i = n
+        pause = random.Random(n)
         start_gate.wait()
+        if think:
+            time.sleep(pause.uniform(0, think))  # staggered starts: no synchronised waves
         try:
             while time.perf_counter() < deadline:
                 question = questions[i % len(questions)]
@@ -202,7 +211,7 @@ def run_load(
                         if len(report.error_samples) < 20:
                             report.error_samples.append(f"{question!r}: {error}")
                 if think:
-                    time.sleep(think)
+                    time.sleep(pause.uniform(0, 2 * think))  # mean ``think``, jittered
         finally:
             client.close()
 
@@ -239,6 +248,13 @@ class _App:
         if corpus:
             cmd += ["--corpus", corpus]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self._tmp = None
+        if model == "hash" and not env.get("QA_INDEX_DIR"):
+            # The test double must not replace the real model's index of the corpus.
+            import tempfile
+
+            self._tmp = tempfile.TemporaryDirectory(prefix="qa-loadtest-index-")
+            env["QA_INDEX_DIR"] = self._tmp.name
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
         self.lines: list[str] = []
         self._semantic = threading.Event()
@@ -279,13 +295,18 @@ class _App:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        if self._tmp is not None:
+            self._tmp.cleanup()
 
 
 # ------------------------------------------------------------------ command line
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
+    """The options; ``qa`` adds them as a sub-command with ``parents=[build_parser(add_help=False)]``
+    and ``set_defaults(func=run)``."""
     parser = argparse.ArgumentParser(
+        add_help=add_help,
         prog="qa loadtest",
         description=(
             "Load-test the app's /search API with concurrent clients on this machine and report throughput, "
@@ -297,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--url", help="a running app on 127.0.0.1/localhost/::1 (default: start app.py on a free port)")
     parser.add_argument("--model", default="e5+use", help="embedding model of the app started here: e5+use (default), e5, use or hash")
     parser.add_argument("--corpus", help="corpus of the app started here (default: the bundled one)")
-    parser.add_argument("--think", type=float, default=0.0, help="seconds each client waits between questions (default: 0)")
+    parser.add_argument("--think", type=float, default=0.0, help="mean seconds each client waits between questions, jittered uniformly in [0, 2×think] (default: 0)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before one request counts as failed (default: 30)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return parser
@@ -318,7 +339,12 @@ def _format(summary: dict) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return run(build_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the load test the parsed ``args`` describe; 0 if every request succeeded, 1 if some failed,
+    2 if it could not run (refused URL, app did not start)."""
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

@@ -237,6 +237,8 @@ class Searcher:
         base = Answer(question=text, lang=lang, retriever=retriever, hits=(), abstained=True, truncated=truncated)
         if not text:
             return _with(base, message="请输入问题。", message_en="Please type a question.")
+        if chapter is not None and not any(reg.chapter(chapter) for reg in self.library):
+            return _with(base, message=f"没有第{chapter}章。", message_en=f"There is no chapter {chapter} in the loaded regulations.")
         citation = find_citation(text, self._titles)
         cited: list[tuple[int, Hit]] = []
         notes: list[tuple[str, str]] = []
