@@ -34,6 +34,8 @@ RETRIEVERS = ("hybrid", "dense", "bm25")
 #: Articles after the first are shown only with at least this much evidence (1.0 = the abstention
 #: threshold), so a small corpus does not pad answers with articles that match nothing.
 SECONDARY_EVIDENCE = 0.9
+#: Units fetched from FAISS per question (articles outside them score as the lowest fetched).
+DENSE_CANDIDATES = 256
 #: Term coverage is measured on the best BM25 articles only: on a 60,000-article library, measuring
 #: every article that shares one term would cost hundreds of milliseconds.
 COVERAGE_CANDIDATES = 200
@@ -333,11 +335,11 @@ class Searcher:
             coverage[i] = _coverage(terms, self._doc_token_sets[i])
         return scores, coverage
 
-    def _dense_scores(self, text: str) -> tuple[np.ndarray, dict[int, dict[int, float]]]:
+    def _dense_scores(self, text: str, limit: int) -> tuple[np.ndarray, dict[int, dict[int, float]]]:
         """Best cosine per article over its units, and per-paragraph cosines for highlighting."""
         assert self._dense is not None and self._embedder is not None
         query = self._embedder.encode_queries([text])[0]
-        top = min(len(self._dense.units), max(200, 20 * len(self.library)))
+        top = min(len(self._dense.units), max(DENSE_CANDIDATES, 4 * limit))
         sims, rows = self._dense.search(query, top)
         scores = np.full(len(self.docs), float(sims[0].min()) if sims.size else 0.0, np.float32)
         seen = np.zeros(len(self.docs), bool)
@@ -375,7 +377,7 @@ class Searcher:
         if retriever == "bm25":
             combined = _minmax(lexical)
         else:
-            dense, paragraph_scores = self._dense_scores(text)
+            dense, paragraph_scores = self._dense_scores(text, limit)
             signals["dense"] = round(float(dense[keep].max(initial=0)), 4)
             dense_evidence = np.where(keep, dense, 0) / t.dense(lang)
             evidence = dense_evidence if retriever == "dense" else np.maximum(evidence, dense_evidence)
