@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     queries = json.loads(QUERIES.read_text(encoding="utf-8"))[: args.limit]
     recall: dict[int, list[float]] = defaultdict(list)
     hit: dict[int, list[float]] = defaultdict(list)
-    unreachable = latencies = 0
+    unreachable = 0
     times: list[float] = []
     for q in queries:
         gold = {g for g in map(gold_of, q["match_name"]) if g}

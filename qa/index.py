@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 import numpy as np
 
 from qa.corpus import Regulation, regulation_records
+from qa.files import atomic_write, sha256_file
 
 if TYPE_CHECKING:
     import faiss
@@ -82,28 +81,6 @@ def corpus_hash(library: Sequence[Regulation]) -> str:
     return digest.hexdigest()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class EmbeddingCache:
     """Vectors keyed by (model, text hash), so a rebuild after a corpus edit embeds only what changed."""
 
@@ -140,7 +117,7 @@ class EmbeddingCache:
             with open(tmp, "wb") as f:
                 np.savez(f, keys=keys, vectors=vectors)
 
-        _atomic_write(self.path, write)
+        atomic_write(self.path, write)
 
 
 @dataclass
@@ -217,10 +194,10 @@ def build(
 def _persist(folder: Path, index: "faiss.Index", units: list[Unit], manifest: dict) -> None:
     import faiss
 
-    _atomic_write(folder / VECTORS, lambda tmp: faiss.write_index(index, tmp))
-    _atomic_write(folder / UNITS, lambda tmp: Path(tmp).write_text(json.dumps([list(asdict(u).values()) for u in units])))
-    manifest["files"] = {VECTORS: _sha256(folder / VECTORS), UNITS: _sha256(folder / UNITS)}
-    _atomic_write(folder / MANIFEST, lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=1)))
+    atomic_write(folder / VECTORS, lambda tmp: faiss.write_index(index, tmp))
+    atomic_write(folder / UNITS, lambda tmp: Path(tmp).write_text(json.dumps([list(asdict(u).values()) for u in units])))
+    manifest["files"] = {VECTORS: sha256_file(folder / VECTORS), UNITS: sha256_file(folder / UNITS)}
+    atomic_write(folder / MANIFEST, lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=1)))
 
 
 def _remove_stale_temporaries(folder: Path, min_age: float = 600.0) -> None:
@@ -262,7 +239,7 @@ def load(folder: Path, library: Sequence[Regulation], embedder_id: str, dim: int
         raise IndexError_(f"corrupt manifest {path}: no checksums for {VECTORS} and {UNITS}")
     for name, digest in files.items():
         file = folder / name
-        if not file.is_file() or _sha256(file) != digest:
+        if not file.is_file() or sha256_file(file) != digest:
             raise IndexError_(f"corrupt index file {file} (missing or checksum mismatch)")
     try:
         index = faiss.read_index(str(folder / VECTORS))

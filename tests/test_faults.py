@@ -25,8 +25,10 @@ import numpy as np
 import pytest
 
 from qa import embed
+from qa import files as qfiles
 from qa import index as qindex
 from qa.corpus import CorpusError, REGULATION_FILE, TRANSLATION_FILE
+from qa.files import sha256_file
 from qa.embed import HashEmbedder, ModelConversionError
 from qa.index import MANIFEST, UNITS, VECTORS, IndexError_, corpus_hash, load, load_or_build
 from qa.library import ROOT, default_corpus, load_library
@@ -196,7 +198,7 @@ INDEX_DAMAGE: dict[str, Callable[[Path], None]] = {
         (d / MANIFEST).write_text(
             json.dumps(
                 json.loads((d / MANIFEST).read_text())
-                | {"files": {VECTORS: qindex._sha256(d / VECTORS), UNITS: qindex._sha256(d / UNITS)}}
+                | {"files": {VECTORS: sha256_file(d / VECTORS), UNITS: sha256_file(d / UNITS)}}
             )
         ),
     ),
@@ -267,7 +269,7 @@ def test_unwritable_index_falls_back_to_memory_with_a_warning(
         def mkstemp(*args, **kwargs):  # type: ignore[no-untyped-def]
             raise failure
 
-        monkeypatch.setattr(qindex.tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(qfiles.tempfile, "mkstemp", mkstemp)
     else:
         real_replace = os.replace
         calls = []
@@ -278,7 +280,7 @@ def test_unwritable_index_falls_back_to_memory_with_a_warning(
                 raise failure
             real_replace(src, dst)
 
-        monkeypatch.setattr(qindex.os, "replace", replace)
+        monkeypatch.setattr(qfiles.os, "replace", replace)
     seen: list[str] = []
     searcher = _searcher(corpus, index_dir, seen.append)
     warning = [m for m in seen if "cannot write the index" in m]
@@ -322,7 +324,7 @@ KILL_SCRIPT = textwrap.dedent(
                 stop()
             return super().encode_passages(texts)
 
-    real = qi._atomic_write
+    real = qi.atomic_write
 
     def atomic_write(path, write):
         def writing(tmp):
@@ -333,7 +335,7 @@ KILL_SCRIPT = textwrap.dedent(
         if stage == "after:" + path.name:
             stop()  # this file is in place, the next ones are not
 
-    qi._atomic_write = atomic_write
+    qi.atomic_write = atomic_write
     qi.build(load_library(corpus), Slow(), folder, log=print)
     print("FINISHED", flush=True)
     """
