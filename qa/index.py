@@ -100,12 +100,18 @@ class EmbeddingCache:
     def key(text: str) -> str:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
-    def encode(self, texts: list[str], embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    def encode(self, texts: list[str], embed: Callable[[list[str]], np.ndarray], progress: bool = False, chunk: int = 256) -> np.ndarray:
+        """Vectors for ``texts``, embedding only those not cached, in chunks (with a progress bar)."""
         keys = [self.key(t) for t in texts]
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in self.vectors}.items())
-        if missing:
-            fresh = embed([t for _, t in missing])
-            self.vectors.update({k: v for (k, _), v in zip(missing, fresh)})
+        starts = range(0, len(missing), chunk)
+        if progress and len(missing) > chunk:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc=f"embedding {len(missing)} passages", unit=f"×{chunk}")
+        for start in starts:
+            part = missing[start : start + chunk]
+            self.vectors.update({k: v for (k, _), v in zip(part, embed([t for _, t in part]))})
         return np.stack([self.vectors[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 0), np.float32)
 
     def save(self, keep: set[str] | None = None) -> None:
@@ -165,7 +171,7 @@ def build(
     texts = [t for _, t in pairs]
     cache = EmbeddingCache(folder / "cache" / f"{_safe(embedder.model_id)}.npz", dim=embedder.dim)
     before = len(cache.vectors)
-    vectors = cache.encode(texts, lambda batch: embedder.encode_passages(batch, progress=progress))
+    vectors = cache.encode(texts, embedder.encode_passages, progress=progress)
     embedded = len(cache.vectors) - before
     if approximate is None:
         approximate = len(units) > ANN_THRESHOLD
