@@ -160,11 +160,16 @@ class Searcher:
         self._doc_of = {(d.regulation, d.article.number): i for i, d in enumerate(self.docs)}
         self._chapters = np.array([d.article.chapter or 0 for d in self.docs], np.int64)
         self._titles = tuple(sorted({f for reg in self.library for t in _title_forms(reg.title) for f in (f"《{t}》", t)}, key=len, reverse=True))
-        self._doc_tokens = [tokens(self._doc_text(d)) for d in self.docs]
-        self._doc_token_sets = [frozenset(t) for t in self._doc_tokens]
-        self._df = Counter(t for toks in self._doc_tokens for t in set(toks))
+        docs: Sequence[_Doc] = self.docs
+        if progress and len(docs) > 5000:
+            from tqdm import tqdm
+
+            docs = tqdm(docs, desc="tokenising articles for BM25", unit="article")
+        doc_tokens = [tokens(self._doc_text(d)) for d in docs]
+        self._doc_token_sets = [frozenset(t) for t in doc_tokens]
+        self._df = Counter(t for toks in self._doc_token_sets for t in toks)
         self._bm25 = bm25s.BM25()
-        self._bm25.index(self._doc_tokens or [[""]], show_progress=False)
+        self._bm25.index(doc_tokens or [[""]], show_progress=False)
         self._en_docs = [i for i, d in enumerate(self.docs) if d.article.text_en]
         self._bm25_en = None
         if self._en_docs:
