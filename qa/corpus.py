@@ -171,11 +171,11 @@ class Regulation:
         return cache
 
     def coverage_zh(self) -> str:
-        """'第一条至第四条（共四十三条）' style description of which articles are loaded."""
+        """'第一条至第四条（全文共四十三条）': which articles are loaded, out of how many."""
         numbers = [a.number for a in self.articles]
         if not numbers:
             return "未载入任何条文"
-        return f"第{to_chinese(min(numbers))}条至第{to_chinese(max(numbers))}条（共{to_chinese(self.total_articles)}条）"
+        return f"第{to_chinese(min(numbers))}条至第{to_chinese(max(numbers))}条（全文共{to_chinese(self.total_articles)}条）"
 
     def coverage_en(self) -> str:
         numbers = [a.number for a in self.articles]

@@ -305,7 +305,7 @@ class Searcher:
                 return [], ("未载入任何法规。", "No regulation is loaded.")
             if n <= reg.total_articles:
                 return [], (
-                    f"第{to_chinese(n)}条不在已载入的条文中（{reg.coverage_zh()}）；请用 qa import 载入官方全文。",
+                    f"第{to_chinese(n)}条尚未载入：本库只有{reg.coverage_zh()}。请用 qa import 载入官方全文。",
                     f"Article {n} is not among the loaded articles ({reg.coverage_en()}); load the official text with `qa import`.",
                 )
             return [], (
@@ -448,7 +448,7 @@ class Searcher:
     def _abstain_messages(self, chapter: int | None) -> dict[str, str]:
         if len(self.library) == 1:
             reg = self.library[0]
-            scope_zh = f"《{reg.title}》" + ("" if reg.complete else f"已载入的条文（{reg.coverage_zh()}）")
+            scope_zh = f"《{reg.title}》" + ("" if reg.complete else f"已载入的{reg.coverage_zh()}")
             scope_en = "the Regulations" if reg.complete else f"the articles loaded ({reg.coverage_en()})"
         else:
             scope_zh, scope_en = f"已载入的{len(self.library)}部法规", f"the {len(self.library)} regulations loaded"

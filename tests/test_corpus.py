@@ -51,7 +51,7 @@ def test_bundled_corpus() -> None:
     assert regulation.short_title_en == "Anhui NEV Industry Cluster Regulations"
     assert all(a.text_en for a in regulation.articles)
     assert regulation.chapters[0].title_en == "General Provisions"
-    assert regulation.coverage_zh() == "第一条至第四条（共四十三条）"
+    assert regulation.coverage_zh() == "第一条至第四条（全文共四十三条）"
 
 
 def test_round_trip(tmp_path: Path) -> None:

@@ -144,7 +144,7 @@ def partial_regulation() -> Regulation:
 
 def test_banner_states_what_is_loaded_in_both_languages() -> None:
     banner = banner_html([partial_regulation()])
-    assert "第一条至第二条（共五条）" in banner and "Articles 1–2 of 5" in banner
+    assert "第一条至第二条（全文共五条）" in banner and "Articles 1–2 of 5" in banner
     assert "qa import" in banner
     complete = replace(partial_regulation(), declared_articles=2)
     assert "qa-banner" not in banner_html([complete])
