@@ -13,7 +13,7 @@ import math
 import threading
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -267,10 +267,10 @@ class Searcher:
             retriever_used = "bm25"
         notice_zh = "".join(zh for zh, _ in notes) or None
         notice = " ".join(en for _, en in notes) or None
-        ranked, best, signals, paragraph_scores = self._rank(text, lang, retriever_used, chapter, limit=4 * k + len(cited))
+        query_terms = self._weighted_terms(text)
+        ranked, best, signals, paragraph_scores = self._rank(text, query_terms, lang, retriever_used, chapter, limit=4 * k + len(cited))
         cited_docs = {i for i, _ in cited}
         shown = [(i, score) for n, (i, score, e) in enumerate(ranked) if i not in cited_docs and (n == 0 or e >= SECONDARY_EVIDENCE)]
-        query_terms = self._weighted_terms(text)
         hits = [h for _, h in cited] + [
             self._hit(i, score, retriever_used, (), query_terms, paragraph_scores.get(i, {}), whole_paragraph=n == 0)
             for n, (i, score) in enumerate(shown[: max(k - len(cited), 0)])
@@ -326,11 +326,10 @@ class Searcher:
         n = max(len(self.docs), 1)
         return [(t, math.log(1 + n / (1 + self._df.get(t, 0)))) for t in dict.fromkeys(tokens(text))]
 
-    def _lexical(self, text: str, lang: str) -> tuple[np.ndarray, np.ndarray]:
+    def _lexical(self, terms: list[tuple[str, float]], lang: str) -> tuple[np.ndarray, np.ndarray]:
         """BM25 scores per article and the idf-weighted share of question terms each article contains."""
         scores = np.zeros(len(self.docs), np.float32)
         coverage = np.zeros(len(self.docs), np.float32)
-        terms = self._weighted_terms(text)
         if not terms or not self.docs:
             return scores, coverage
         query = [t for t, _ in terms]
@@ -371,7 +370,7 @@ class Searcher:
         return scores, paragraphs
 
     def _rank(
-        self, text: str, lang: str, retriever: str, chapter: int | None, limit: int
+        self, text: str, terms: list[tuple[str, float]], lang: str, retriever: str, chapter: int | None, limit: int
     ) -> tuple[list[tuple[int, float, float]], float, dict[str, float], dict[int, dict[int, float]]]:
         """The best ``limit`` articles as (doc, score, evidence), the best evidence of all, the raw
         signals, and per-paragraph scores.
@@ -382,7 +381,7 @@ class Searcher:
         """
         t = self.thresholds
         keep = self._chapters == chapter if chapter is not None else np.ones(len(self.docs), bool)
-        lexical, coverage = self._lexical(text, lang)
+        lexical, coverage = self._lexical(terms, lang)
         lexical, coverage = np.where(keep, lexical, 0), np.where(keep, coverage, 0)
         signals = {"lexical": round(float(coverage.max(initial=0)), 4)}
         evidence = coverage / t.lexical
@@ -440,8 +439,8 @@ class Searcher:
             score=round(float(score), 4),
             matched_paragraphs=matched,
             highlights=highlights,
-            citation=citation_zh(regulation, article.number, first if via == "citation" or first else None),
-            citation_en=citation_en(regulation, article.number, first if via == "citation" or first else None),
+            citation=citation_zh(regulation, article.number, first),
+            citation_en=citation_en(regulation, article.number, first),
             via=via,
         )
 
@@ -468,8 +467,6 @@ def _title_forms(title: str) -> tuple[str, ...]:
 
 
 def _with(answer: Answer, **changes: object) -> Answer:
-    from dataclasses import replace
-
     return replace(answer, **changes)  # type: ignore[arg-type]
 
 
