@@ -1,4 +1,8 @@
-"""Recognise direct citations in a question: 第十二条, 第12条, 12条, 第十二条第二款, Article 12, Art. 12(2)."""
+"""Recognise direct citations in a question: 第十二条, 第12条, 12条, 第十二条第二款, Article 12, Art. 12(2).
+
+Inserted articles are recognised too: 第十七条之一 (刑法第十七条之一第二款) and, in the English form
+``citation_en`` writes, Article 17-1 / Art. 17-1(2).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,13 @@ from qa.numerals import parse_number
 __all__ = ["Citation", "find_citation"]
 
 _NUM = r"[零〇一二两三四五六七八九十百千\d]+"
-_ZH = re.compile(rf"(?:第\s*)?(-?{_NUM})\s*条(?:\s*第\s*({_NUM})\s*款)?")
+_ZH = re.compile(
+    rf"(?:第\s*)?(?P<article>-?{_NUM})\s*条(?:之(?P<suffix>[一二三四五六七八九十]+|\d+))?"
+    rf"(?:\s*第\s*(?P<paragraph>{_NUM})\s*款)?"
+)
 _EN = re.compile(
-    r"\b(?:article|art)\b\.?\s*(?:no\.?\s*)?(-?\d+)"
-    r"(?:\s*\(\s*(\d+)\s*\)|[\s,]*(?:paragraph|para|par)\b\.?\s*(\d+))?",
+    r"\b(?:article|art)\b\.?\s*(?:no\.?\s*)?(?P<article>-?\d+)(?:-(?P<suffix>\d+)\b)?"
+    r"(?:\s*\(\s*(?P<paragraph>\d+)\s*\)|[\s,]*(?:paragraph|para|par)\b\.?\s*(?P<paragraph2>\d+))?",
     re.IGNORECASE,
 )
 # What may surround a bare citation: the regulation's name, a question mark, "what does … say".
@@ -25,13 +32,17 @@ _FILLER = re.compile(
 
 @dataclass(frozen=True)
 class Citation:
-    """A citation found in a question; ``only`` when the question is nothing but the citation."""
+    """A citation found in a question; ``only`` when the question is nothing but the citation.
+
+    ``suffix`` is 1 for 第十七条之一 (Article 17-1), 2 for 之二 …, 0 for an ordinary article.
+    """
 
     article: int
     paragraph: int | None
     start: int
     end: int
     only: bool
+    suffix: int = 0
 
 
 def find_citation(question: str, titles: tuple[str, ...] = ()) -> Citation | None:
@@ -44,13 +55,15 @@ def find_citation(question: str, titles: tuple[str, ...] = ()) -> Citation | Non
         match = pattern.search(question)
         if not match:
             continue
+        groups = match.groupdict()
         try:
-            article = parse_number(match.group(1).lstrip("-"))
+            article = parse_number(groups["article"].lstrip("-"))
+            suffix = parse_number(groups["suffix"]) if groups["suffix"] else 0
         except ValueError:
             continue
-        if match.group(1).startswith("-"):
+        if groups["article"].startswith("-"):
             article = -article
-        para_text = next((g for g in match.groups()[1:] if g), None)
+        para_text = groups["paragraph"] or groups.get("paragraph2")
         try:
             paragraph = parse_number(para_text) if para_text else None
         except ValueError:
@@ -61,5 +74,5 @@ def find_citation(question: str, titles: tuple[str, ...] = ()) -> Citation | Non
         only = not _FILLER.sub("", rest)
         if not only and pattern is _ZH and "第" not in match.group(0):
             continue  # "2条路" is a count, not a citation; a bare "12条" counts only on its own
-        return Citation(article, paragraph, match.start(), match.end(), only)
+        return Citation(article, paragraph, match.start(), match.end(), only, suffix)
     return None

@@ -3,7 +3,9 @@
 A corpus folder holds one regulation:
 
 - ``regulation.jsonl`` — the official text: line 1 the metadata, then one line per chapter (and 节
-  section) and one line per article, each article naming the source its text came from.
+  section) and one line per article, each article naming the source its text came from. An
+  inserted article (第十七条之一) has ``"suffix": 1`` after its ``"number": 17`` (the key is left
+  out for ordinary articles); it follows 第十七条 (or 之(Y-1)) and precedes 第十八条.
 - ``translation.en.jsonl`` (optional) — our unofficial English translations, kept apart so that
   re-importing the official text never touches them. Each record carries the SHA-256 of the Chinese
   text it translates; a translation whose Chinese changed is dropped as stale on load.
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from qa.files import atomic_write
-from qa.numerals import to_chinese
+from qa.numerals import article_label, to_chinese
 
 __all__ = [
     "Paragraph",
@@ -35,6 +37,7 @@ __all__ = [
     "save_corpus",
     "citation_zh",
     "citation_en",
+    "article_number_en",
     "text_sha",
     "save_translation",
     "regulation_records",
@@ -70,15 +73,33 @@ class Paragraph:
     text_en: str | None = None
 
 
+def article_number_en(number: int, suffix: int = 0) -> str:
+    """An article number in English: ``17``, or ``17-1`` for the inserted article 第十七条之一.
+
+    Inserted articles (条之一, 条之二 …, added by amendments without renumbering) are written with a
+    hyphen, as English translations of the Criminal Law commonly do: 第二百五十三条之一 is Article 253-1.
+    """
+    return f"{number}-{suffix}" if suffix else str(number)
+
+
 @dataclass(frozen=True)
 class Article:
-    """One 第X条, with its paragraphs in order and the id of the source its text came from."""
+    """One 第X条, with its paragraphs in order and the id of the source its text came from.
+
+    ``suffix`` numbers an inserted article: 0 for 第十七条 itself, 1 for 第十七条之一, 2 for 之二 …
+    An article is identified by ``key`` = (number, suffix), never by its number alone.
+    """
 
     number: int
     paragraphs: tuple[Paragraph, ...]
     chapter: int | None = None
     section: int | None = None
     source: str | None = None
+    suffix: int = 0
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.number, self.suffix)
 
     @property
     def text(self) -> str:
@@ -92,7 +113,13 @@ class Article:
 
     @property
     def label_zh(self) -> str:
-        return f"第{to_chinese(self.number)}条"
+        """第十七条, or 第十七条之一 for an inserted article."""
+        return article_label(self.number, self.suffix)
+
+    @property
+    def number_en(self) -> str:
+        """17, or 17-1 for an inserted article (see :func:`article_number_en`)."""
+        return article_number_en(self.number, self.suffix)
 
 
 @dataclass(frozen=True)
@@ -149,57 +176,76 @@ class Regulation:
     notes: tuple[str, ...] = ()
 
     @property
+    def numbered_articles(self) -> int:
+        """How many ordinary articles are loaded: inserted ones (第十七条之一) are not counted.
+
+        A declared count (刑法 全文共四百五十二条) counts numbered articles only, so ``complete`` and
+        ``total_articles`` compare against this, not against ``len(articles)``.
+        """
+        return sum(1 for a in self.articles if not a.suffix)
+
+    @property
     def complete(self) -> bool:
-        return self.declared_articles is None or len(self.articles) == self.declared_articles
+        return self.declared_articles is None or self.numbered_articles == self.declared_articles
 
     @property
     def total_articles(self) -> int:
-        return self.declared_articles or len(self.articles)
+        """The declared number of (ordinary) articles, else how many ordinary articles are loaded."""
+        return self.declared_articles or self.numbered_articles or len(self.articles)
 
-    def article(self, number: int) -> Article | None:
-        return self._by_number.get(number)
+    def article(self, number: int, suffix: int = 0) -> Article | None:
+        """第``number``条 (or, with ``suffix``, the inserted 第``number``条之``suffix``), if loaded."""
+        return self._by_key.get((number, suffix))
 
     def chapter(self, number: int | None) -> Chapter | None:
         return next((c for c in self.chapters if c.number == number), None)
 
     @property
-    def _by_number(self) -> dict[int, Article]:
+    def _by_key(self) -> dict[tuple[int, int], Article]:
         cache = self.__dict__.get("_article_cache")
         if cache is None:
-            cache = {a.number: a for a in self.articles}
+            cache = {a.key: a for a in self.articles}
             object.__setattr__(self, "_article_cache", cache)
         return cache
 
     def coverage_zh(self) -> str:
         """'第一条至第四条（全文共四十三条）': which articles are loaded, out of how many."""
-        numbers = [a.number for a in self.articles]
-        if not numbers:
+        if not self.articles:
             return "未载入任何条文"
-        return f"第{to_chinese(min(numbers))}条至第{to_chinese(max(numbers))}条（全文共{to_chinese(self.total_articles)}条）"
+        first, last = min(self.articles, key=_key), max(self.articles, key=_key)
+        return f"{first.label_zh}至{last.label_zh}（全文共{to_chinese(self.total_articles)}条）"
 
     def coverage_en(self) -> str:
-        numbers = [a.number for a in self.articles]
-        if not numbers:
+        if not self.articles:
             return "no articles loaded"
-        return f"Articles {min(numbers)}–{max(numbers)} of {self.total_articles}"
+        first, last = min(self.articles, key=_key), max(self.articles, key=_key)
+        return f"Articles {first.number_en}–{last.number_en} of {self.total_articles}"
+
+
+def _key(article: Article) -> tuple[int, int]:
+    return article.key
 
 
 def text_sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def citation_zh(regulation: Regulation, article: int, paragraph: int | None = None) -> str:
-    """《安徽省新能源汽车产业集群发展条例》第三条第二款"""
-    cite = f"《{regulation.title}》第{to_chinese(article)}条"
+def citation_zh(regulation: Regulation, article: int, paragraph: int | None = None, *, suffix: int = 0) -> str:
+    """《安徽省新能源汽车产业集群发展条例》第三条第二款; with ``suffix=1``: 《中华人民共和国刑法》第十七条之一"""
+    cite = f"《{regulation.title}》{article_label(article, suffix)}"
     if paragraph is not None:
         cite += f"第{to_chinese(paragraph)}款"
     return cite
 
 
-def citation_en(regulation: Regulation, article: int, paragraph: int | None = None) -> str:
-    """Anhui NEV Industry Cluster Regulations, Art. 3(2)"""
+def citation_en(regulation: Regulation, article: int, paragraph: int | None = None, *, suffix: int = 0) -> str:
+    """Anhui NEV Industry Cluster Regulations, Art. 3(2).
+
+    An inserted article is written with a hyphen (:func:`article_number_en`): 第十七条之一第二款 is
+    ``Art. 17-1(2)``.
+    """
     name = regulation.short_title_en or regulation.title_en or regulation.title
-    cite = f"{name}, Art. {article}"
+    cite = f"{name}, Art. {article_number_en(article, suffix)}"
     if paragraph is not None:
         cite += f"({paragraph})"
     return cite
@@ -237,6 +283,24 @@ def _need(record: dict[str, Any], key: str, kind: type | tuple[type, ...], path:
     return value
 
 
+def _suffix(record: dict[str, Any], path: Path, lineno: int) -> int:
+    """The ``suffix`` of an inserted article (written only when it is one), else 0."""
+    if "suffix" not in record:
+        return 0
+    value = record["suffix"]
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise CorpusError(path, lineno, "field", f'{record["type"]} record has "suffix" {value!r}; it must be a positive int (omit it for an ordinary article)')
+    return value
+
+
+def _next_keys(previous: tuple[int, int] | None) -> tuple[tuple[int, int], ...]:
+    """What may follow an article: 第X+1条, or the next inserted article 第X条之Y+1."""
+    if previous is None:
+        return ((1, 0),)
+    number, suffix = previous
+    return ((number + 1, 0), (number, suffix + 1))
+
+
 def load_corpus(folder: str | os.PathLike[str]) -> Regulation:
     """Read and validate a corpus folder; raise CorpusError naming file, line and rule on any defect."""
     folder = Path(folder)
@@ -247,7 +311,7 @@ def load_corpus(folder: str | os.PathLike[str]) -> Regulation:
     chapters: list[Chapter] = []
     sections: list[Section] = []
     articles: list[Article] = []
-    article_lines: dict[int, int] = {}
+    article_lines: dict[tuple[int, int], int] = {}
     for lineno, rec in _records(path):
         kind = rec["type"]
         if meta is None:
@@ -267,29 +331,33 @@ def load_corpus(folder: str | os.PathLike[str]) -> Regulation:
             sections.append(Section(_need(rec, "chapter", int, path, lineno), _need(rec, "number", int, path, lineno), _need(rec, "title", str, path, lineno)))
         elif kind == "article":
             number = _need(rec, "number", int, path, lineno)
-            expected = articles[-1].number + 1 if articles else 1
-            if number != expected:
-                raise CorpusError(path, lineno, "article-order", f"article {number} where article {expected} was expected")
+            suffix = _suffix(rec, path, lineno)
+            name = article_number_en(number, suffix)
+            allowed = _next_keys(articles[-1].key if articles else None)
+            if (number, suffix) not in allowed:
+                expected = " or ".join(article_number_en(*key) for key in allowed)
+                raise CorpusError(path, lineno, "article-order", f"article {name} where article {expected} was expected")
             paras = _need(rec, "paragraphs", list, path, lineno)
             if not paras or not all(isinstance(p, str) and p.strip() for p in paras):
-                raise CorpusError(path, lineno, "paragraphs", f"article {number} needs a non-empty list of non-empty paragraphs")
+                raise CorpusError(path, lineno, "paragraphs", f"article {name} needs a non-empty list of non-empty paragraphs")
             chapter = rec.get("chapter")
             if chapters and chapter not in {c.number for c in chapters}:
-                raise CorpusError(path, lineno, "chapter-ref", f"article {number} names chapter {chapter!r}, which is not defined above it")
+                raise CorpusError(path, lineno, "chapter-ref", f"article {name} names chapter {chapter!r}, which is not defined above it")
             if chapter is not None and articles and articles[-1].chapter is not None and chapter < articles[-1].chapter:
-                raise CorpusError(path, lineno, "chapter-ref", f"article {number} goes back to chapter {chapter}")
+                raise CorpusError(path, lineno, "chapter-ref", f"article {name} goes back to chapter {chapter}")
             source = rec.get("source")
             if source is not None and source not in {s.get("id") for s in meta.get("sources", [])}:
-                raise CorpusError(path, lineno, "source-ref", f"article {number} names source {source!r}, which the metadata does not list")
-            articles.append(Article(number, tuple(Paragraph(i, p) for i, p in enumerate(paras, 1)), chapter, rec.get("section"), source))
-            article_lines[number] = lineno
+                raise CorpusError(path, lineno, "source-ref", f"article {name} names source {source!r}, which the metadata does not list")
+            articles.append(Article(number, tuple(Paragraph(i, p) for i, p in enumerate(paras, 1)), chapter, rec.get("section"), source, suffix))
+            article_lines[(number, suffix)] = lineno
         else:
             raise CorpusError(path, lineno, "record", f"unknown record type {kind!r}")
     if meta is None:
         raise CorpusError(path, None, "empty", "the file holds no records")
     declared = meta.get("declared_articles")
-    if declared is not None and len(articles) > declared:
-        raise CorpusError(path, article_lines.get(declared + 1), "article-count", f"{len(articles)} articles, but the regulation declares {declared}")
+    numbered = sum(1 for a in articles if not a.suffix)
+    if declared is not None and numbered > declared:
+        raise CorpusError(path, article_lines.get((declared + 1, 0)), "article-count", f"{numbered} articles, but the regulation declares {declared}")
     loaded = meta.get("articles_loaded")
     if isinstance(loaded, int) and not isinstance(loaded, bool) and loaded != len(articles):
         # A file cut at a line boundary still parses: the count written at import catches it.
@@ -323,7 +391,7 @@ def _apply_translation(regulation: Regulation, path: Path) -> Regulation:
     """Attach our English where it still matches the official Chinese; stale entries are skipped."""
     updates: dict[str, Any] = {}
     chapter_en: dict[int, str] = {}
-    article_en: dict[int, list[str]] = {}
+    article_en: dict[tuple[int, int], list[str]] = {}
     for lineno, rec in _records(path):
         if rec.get("unofficial") is not True:
             raise CorpusError(path, lineno, "unofficial", 'every translation record must say "unofficial": true')
@@ -336,16 +404,16 @@ def _apply_translation(regulation: Regulation, path: Path) -> Regulation:
             if chapter is not None and rec.get("zh") == chapter.title:
                 chapter_en[chapter.number] = _need(rec, "en", str, path, lineno)
         elif kind == "article":
-            article = regulation.article(_need(rec, "number", int, path, lineno))
+            article = regulation.article(_need(rec, "number", int, path, lineno), _suffix(rec, path, lineno))
             paras = _need(rec, "paragraphs", list, path, lineno)
             if article is not None and rec.get("zh_sha256") == text_sha(article.text) and len(paras) == len(article.paragraphs):
-                article_en[article.number] = paras
+                article_en[article.key] = paras
         else:
             raise CorpusError(path, lineno, "record", f"unknown translation record type {kind!r}")
     chapters = tuple(replace(c, title_en=chapter_en.get(c.number)) for c in regulation.chapters)
     articles = tuple(
-        replace(a, paragraphs=tuple(replace(p, text_en=en) for p, en in zip(a.paragraphs, article_en[a.number])))
-        if a.number in article_en
+        replace(a, paragraphs=tuple(replace(p, text_en=en) for p, en in zip(a.paragraphs, article_en[a.key])))
+        if a.key in article_en
         else a
         for a in regulation.articles
     )
@@ -386,7 +454,10 @@ def regulation_records(regulation: Regulation) -> list[dict[str, Any]]:
     for section in regulation.sections:
         records.append({"type": "section", "chapter": section.chapter, "number": section.number, "title": section.title})
     for article in regulation.articles:
-        rec = {"type": "article", "number": article.number, "chapter": article.chapter}
+        rec = {"type": "article", "number": article.number}
+        if article.suffix:
+            rec["suffix"] = article.suffix  # only for inserted articles: older files stay byte-identical
+        rec["chapter"] = article.chapter
         if article.section is not None:
             rec["section"] = article.section
         rec["paragraphs"] = [p.text for p in article.paragraphs]

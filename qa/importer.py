@@ -10,10 +10,15 @@ Rules (each raises :class:`~qa.corpus.CorpusError` with the rule name shown):
 - ``no-articles``: a document without any ``第X条`` is refused.
 - ``article-order``: articles run on by one. The first must be 第一条, unless ``first_article`` says
   otherwise, or the file is library Markdown (where a part of a code, such as a 民法典 编 or a
-  constitutional amendment, continues the numbering of the files before it). A line that starts
-  with ``第X条`` followed by a space always starts an article; without a space (``第一条为了…``, as in
-  published drafts) only when X is the next number, so sentences like ``第三十一条的决定》`` stay text.
-- ``article-suffix``: inserted articles (``第十七条之一``) cannot be numbered in the corpus format.
+  constitutional amendment, continues the numbering of the files before it). Inserted articles
+  (``第十七条之一``, ``之二`` …, added by amendments without renumbering) may follow 第X条 or
+  第X条之(Y-1); then comes 第X+1条. A line that starts with ``第X条`` followed by a space always
+  starts an article; without a space (``第一条为了…``, as in published drafts) only when it is the
+  next article due, so sentences like ``第三十一条的决定》`` stay text.
+- Two label typos found in published texts are read only where the article is the next one due,
+  and each is reported in the warnings with its line: ``笫`` (U+7B2B) for ``第`` (``笫五十四条``) and
+  a space before 条 (``第一百二十八 条侦查人员…``). The label is never part of the stored text, so
+  the article text stays exactly as published.
 - ``part-order`` / ``chapter-order`` / ``section-order``: 编 run on by one; 章 run on by one through
   the document or restart at 第一章 in each new 编; 节 run on by one within their 章.
 - ``article-outside-chapter``: when the document has chapters, every article sits in one.
@@ -49,9 +54,10 @@ from qa.corpus import (
     Regulation,
     Section,
     Source,
+    article_number_en,
     save_corpus,
 )
-from qa.numerals import parse_number, to_chinese
+from qa.numerals import article_label, from_chinese, parse_number, to_chinese
 
 __all__ = [
     "CATALOGUE_FILE",
@@ -74,7 +80,9 @@ Progress = Callable[[str], None]
 _NUM = r"[零一二三四五六七八九十百千〇两0-9０-９]+"
 _SPACE = " \t\u3000\xa0"
 _STRIP = " \t\r\n\u3000\xa0\u200b\u200c\u200d\ufeff\u2028\u2029"
-_ARTICLE = re.compile(rf"^第({_NUM})条(之[一二三四五六七八九十]+)?([{_SPACE}]*)(.*)$")
+# 1: 第 (or the look-alike typo 笫), 2: number, 3: a stray space before 条, 4: 之Y of an inserted
+# article, 5: the space after the label, 6: the article's text.
+_ARTICLE = re.compile(rf"^([第笫])({_NUM})([{_SPACE}]*)条(?:之([一二三四五六七八九十]+))?([{_SPACE}]*)(.*)$")
 _HEADING = re.compile(rf"^第({_NUM})(分编|编|章|节)(?:[{_SPACE}]*(.*))?$")
 _TOC = re.compile(rf"^目[{_SPACE}]*录$")
 _ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十0-9]+[）)]|[一二三四五六七八九十]+、|\d+[.．、])")
@@ -83,7 +91,8 @@ _CLOSERS = "”’」』）)》"
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _CJK_CONTEXT = re.compile(f"[{_CJK}\u3000-\u303f\uff00-\uffef\u2018\u2019\u201c\u201d\u2014\u2026]")
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[{_SPACE}]+(?=[{_CJK}])")
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")  # \s: any Unicode space, U+3000 and U+2002 too
+_EDGE_SPACE = re.compile(r"^[\s\u200b-\u200d\ufeff]+|[\s\u200b-\u200d\ufeff]+$")
 _COMMENT = re.compile(r"^<!--.*-->$")
 _DATE = r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
 _TITLE_END = re.compile(
@@ -354,12 +363,21 @@ class _Token:
     number: int | None = None
     text: str = ""
     spaced: bool = True  # article label followed by a space
-    suffix: str = ""  # 之一 of an inserted article
+    suffix: int = 0  # 1 for 之一 of an inserted article
+    typo: str = ""  # a defect of the article label that was read through (笫 for 第, a space before 条)
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.number or 0, self.suffix)
 
 
 def clean_title(text: str) -> str:
-    """Headings print spaces inside short titles (``总　　则``); those are layout, not text."""
-    return _SPACE_BETWEEN_CJK.sub("", _clean(text))
+    """Headings print spaces inside short titles (``总　　则``) and around them; those are layout, not text.
+
+    Any Unicode white space counts (U+3000 ideographic space, U+2002 en space as in the 民法典's
+    ``第二节  监  护``, no-break space …), as do zero-width marks at the ends.
+    """
+    return _SPACE_BETWEEN_CJK.sub("", _EDGE_SPACE.sub("", text))
 
 
 def _heading_token(line: Line) -> _Token | None:
@@ -387,11 +405,14 @@ def _classify(line: Line, markdown: bool) -> _Token:
     match = _ARTICLE.match(line.text)
     if match:
         try:
-            number = parse_number(match.group(1))
+            number = parse_number(match.group(2))
+            suffix = from_chinese(match.group(4)) if match.group(4) else 0
         except ValueError:
             number = None
         if number is not None:
-            return _Token("article", line, number, match.group(4), bool(match.group(3)), match.group(2) or "")
+            typos = (["笫 (U+7B2B) for 第"] if match.group(1) == "笫" else []) + (["a space before 条"] if match.group(3) else [])
+            typo = f"{line.text[: match.end(4) if match.group(4) else match.start(5)]!r} has {' and '.join(typos)}" if typos else ""
+            return _Token("article", line, number, match.group(6), bool(match.group(5)), suffix, typo)
     if not markdown:
         heading = _heading_token(line)
         if heading:
@@ -409,6 +430,11 @@ class _ArticleDraft:
     chapter: int | None
     section: int | None
     paragraphs: list[str] = field(default_factory=list)
+    suffix: int = 0
+
+    @property
+    def label(self) -> str:
+        return article_label(self.number, self.suffix)
 
 
 @dataclass
@@ -449,6 +475,7 @@ class _Builder:
         self.open: _ArticleDraft | None = None
         self.after_heading: _Token | None = None
         self.dropped = 0
+        self.warnings: list[str] = []
 
     def error(self, token: _Token, rule: str, message: str) -> CorpusError:
         return CorpusError(self.path, token.line.number, rule, message)
@@ -459,8 +486,12 @@ class _Builder:
             raise self.error(token, rule, message)
         self.defect = self.defect or self.error(token, rule, message)
 
-    def expected_article(self) -> int | None:
-        return self.articles[-1].number + 1 if self.articles else self.first_article
+    def expected_keys(self) -> tuple[tuple[int, int], ...] | None:
+        """The (number, suffix) of the articles that may come next: 第X+1条 or 第X条之(Y+1); None: any."""
+        if self.articles:
+            last = self.articles[-1]
+            return ((last.number + 1, 0), (last.number, last.suffix + 1))
+        return ((self.first_article, 0),) if self.first_article is not None else None
 
     def feed(self, token: _Token) -> None:
         handler = getattr(self, f"_on_{token.kind}", None)
@@ -517,27 +548,36 @@ class _Builder:
         self.open, self.after_heading = None, token
 
     def is_article(self, token: _Token) -> bool:
-        """A label without a following space starts an article only where the next article is due."""
+        """A label without a following space, or with a typo, starts an article only where it is the next one due."""
         if token.kind != "article":
             return False
-        expected = self.expected_article()
-        return token.spaced or token.number == (expected if expected is not None else 1)
+        if token.spaced and not token.typo:
+            return True
+        return token.key in (self.expected_keys() or ((1, 0),))
 
     def _on_article(self, token: _Token) -> None:
         if not self.is_article(token):
             self._on_text(replace(token, kind="text", text=token.line.text))
             return
-        label = f"第{to_chinese(token.number or 1)}条"
-        if token.suffix:
-            raise self.error(token, "article-suffix", f"{label}{token.suffix}: inserted articles (条之一) cannot be numbered in the corpus format")
-        expected = self.expected_article()
-        if expected is not None and token.number != expected:
-            where = "a document must begin with 第一条 (pass first_article for a part of a larger code)" if not self.articles else f"article {expected} (第{to_chinese(expected)}条) was expected"
-            raise self.error(token, "article-order", f"article {token.number} ({label}) where {where}")
+        number = token.number or 1
+        label = article_label(number, token.suffix)
+        name = article_number_en(number, token.suffix)
+        expected = self.expected_keys()
+        if expected is not None and token.key not in expected:
+            if not self.articles:
+                where = "a document must begin with 第一条 (pass first_article for a part of a larger code)"
+            else:
+                (after, _), (last, inserted) = expected
+                where = f"article {after} ({article_label(after)}) was expected"
+                if number == last:
+                    where = f"article {after} ({article_label(after)}) or {article_number_en(last, inserted)} ({article_label(last, inserted)}) was expected"
+            raise self.error(token, "article-order", f"article {name} ({label}) where {where}")
+        if token.typo:
+            self.warnings.append(f"line {token.line.number}: the article label {token.typo}; read as {label}")
         if self.has_chapters and not self.chapters:
             self.heading_defect(token, "article-outside-chapter", f"{label} stands before the first chapter (章) heading")
         chapter = self.chapters[-1].number if self.chapters else None
-        self.open = _ArticleDraft(token.number or 0, token.line.number, chapter, self.section or None, [token.text] if token.text else [])
+        self.open = _ArticleDraft(token.number or 0, token.line.number, chapter, self.section or None, [token.text] if token.text else [], token.suffix)
         self.articles.append(self.open)
         self.after_heading = None
 
@@ -682,8 +722,8 @@ def _structure(path: Path, *, first_article: int | None, strict_headings: bool =
         raise CorpusError(path, None, "no-articles", "no articles found (no line starts with 第X条)")
     for draft in builder.articles:
         if not draft.paragraphs:
-            raise CorpusError(path, draft.line, "empty-article", f"第{to_chinese(draft.number)}条 has no text")
-    warnings = [_RESTORE_NOTE] if restored else []
+            raise CorpusError(path, draft.line, "empty-article", f"{draft.label} has no text")
+    warnings = ([_RESTORE_NOTE] if restored else []) + builder.warnings
     if builder.defect is not None:
         warnings.append(f"headings left out, their structure is broken: {builder.defect}")
         builder.chapters, builder.sections = [], []
@@ -771,7 +811,7 @@ def slugify(title: str) -> str:
 
 def _check_count(structure: _Structure, declared: int | None, partial: bool) -> bool:
     """Compare with the declared count; return whether the regulation is knowingly partial."""
-    articles = structure.articles
+    articles = [a for a in structure.articles if not a.suffix]  # a declared count leaves out 第X条之一
     if declared is None or len(articles) == declared:
         return False
     if len(articles) > declared:
@@ -779,7 +819,7 @@ def _check_count(structure: _Structure, declared: int | None, partial: bool) -> 
     if not (structure.excerpt or partial):
         raise CorpusError(
             structure.path,
-            articles[-1].line,
+            structure.articles[-1].line,
             "article-count",
             f"only {len(articles)} of the {declared} declared articles; pass partial=True to import an excerpt",
         )
@@ -789,7 +829,7 @@ def _check_count(structure: _Structure, declared: int | None, partial: bool) -> 
 def _regulation(structure: _Structure, regulation_id: str | None, declared: int | None, source: Source) -> Regulation:
     meta = _metadata(structure.preamble, structure.articles)
     articles = tuple(
-        Article(d.number, tuple(Paragraph(i, text) for i, text in enumerate(d.paragraphs, 1)), d.chapter, d.section, source.id)
+        Article(d.number, tuple(Paragraph(i, text) for i, text in enumerate(d.paragraphs, 1)), d.chapter, d.section, source.id, d.suffix)
         for d in structure.articles
     )
     return Regulation(
@@ -928,7 +968,7 @@ def _merge(regulation: Regulation, entry: dict[str, Any], warnings: list[str]) -
 
 def _check_storable(regulation: Regulation, structure: _Structure) -> None:
     """The corpus format numbers articles from 1 and chapters straight through the regulation."""
-    if regulation.articles[0].number != 1:
+    if regulation.articles[0].key != (1, 0):
         raise CorpusError(structure.path, structure.articles[0].line, "article-order", "a corpus must begin with 第一条; this file continues a larger code")
     for index, chapter in enumerate(regulation.chapters, 1):
         if chapter.number != index:

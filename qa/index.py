@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 import numpy as np
 
-from qa.corpus import Regulation, regulation_records
+from qa.corpus import Article, Regulation, regulation_records
 from qa.files import atomic_write, sha256_file
 
 if TYPE_CHECKING:
@@ -25,11 +25,11 @@ if TYPE_CHECKING:
 
     from qa.embed import Embedder
 
-__all__ = ["Unit", "DenseIndex", "IndexError_", "corpus_hash", "units_of", "load_or_build", "build", "EmbeddingCache"]
+__all__ = ["Unit", "DenseIndex", "IndexError_", "article_context", "corpus_hash", "units_of", "load_or_build", "build", "EmbeddingCache"]
 
 FORMAT_VERSION = 1
 #: Bump when ``units_of`` changes what is embedded: the corpus is the same but the index is stale.
-UNITS_VERSION = 1
+UNITS_VERSION = 2
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 UNITS = "units.json"
@@ -37,6 +37,9 @@ UNITS = "units.json"
 # (qa bench, 2 cores: exact search over 367k × 512 takes ~68 ms a query; HNSW ~3 ms). Below it exact search
 # costs under ~15 ms even at 896 dims (e5+use), so small corpora keep exact answers.
 ANN_THRESHOLD = 50_000
+# Paragraphs get their own vectors only in collections up to this many articles. At library scale
+# (57k articles) they would add ~100k vectors: an hour more of embedding on 2 cores and a slower search.
+PARAGRAPH_UNITS_MAX_ARTICLES = 20_000
 # HNSW search breadth, chosen with ``qa bench --scale all --ann-sweep`` (367k vectors, 163 questions):
 # recall@10 against exact search 0.929 at 128, 0.960 at 256, 0.983 at 512, 0.989 at 768 (~3.4 ms a query).
 # Applied on load as well, so an index built with an older value picks it up without a rebuild.
@@ -55,20 +58,34 @@ class Unit:
     article: int
     paragraph: int | None
     lang: str
+    suffix: int = 0
+
+
+def article_context(library: Sequence[Regulation], regulation: int, article: Article) -> str:
+    """Words that place an article: in a collection, the regulation's title (it names the topic that
+    a citizen's question shares and the article's own text omits); then the chapter's title."""
+    reg = library[regulation]
+    chapter = reg.chapter(article.chapter)
+    words = [reg.title.removeprefix("中华人民共和国")] if len(library) > 1 else []
+    if chapter is not None:
+        words.append(chapter.title.strip())
+    return " ".join(w for w in words if w)
 
 
 def units_of(library: Sequence[Regulation]) -> Iterator[tuple[Unit, str]]:
-    """Every passage we embed. Articles carry their chapter title: it names the topic a paragraph omits."""
+    """Every passage we embed: each article with its context and, in collections small enough (see
+    ``PARAGRAPH_UNITS_MAX_ARTICLES``), each paragraph of a multi-paragraph article."""
+    paragraphs = sum(len(r.articles) for r in library) <= PARAGRAPH_UNITS_MAX_ARTICLES
     for r, regulation in enumerate(library):
         for article in regulation.articles:
-            chapter = regulation.chapter(article.chapter)
-            head = f"{chapter.title} " if chapter else ""
-            yield Unit(r, article.number, None, "zh"), f"{head}{article.label_zh} {article.text}"
-            if len(article.paragraphs) > 1:
+            n, suffix = article.key
+            head = article_context(library, r, article)
+            yield Unit(r, n, None, "zh", suffix), f"{head} {article.label_zh} {article.text}" if head else f"{article.label_zh} {article.text}"
+            if paragraphs and len(article.paragraphs) > 1:
                 for paragraph in article.paragraphs:
-                    yield Unit(r, article.number, paragraph.number, "zh"), paragraph.text
+                    yield Unit(r, n, paragraph.number, "zh", suffix), paragraph.text
             if article.text_en:
-                yield Unit(r, article.number, None, "en"), article.text_en
+                yield Unit(r, n, None, "en", suffix), article.text_en
 
 
 def corpus_hash(library: Sequence[Regulation]) -> str:
@@ -100,18 +117,37 @@ class EmbeddingCache:
     def key(text: str) -> str:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
-    def encode(self, texts: list[str], embed: Callable[[list[str]], np.ndarray], progress: bool = False, chunk: int = 256) -> np.ndarray:
-        """Vectors for ``texts``, embedding only those not cached, in chunks (with a progress bar)."""
+    def encode(
+        self,
+        texts: list[str],
+        embed: Callable[[list[str]], np.ndarray],
+        progress: bool = False,
+        chunk: int = 256,
+        save_every: float | None = None,
+    ) -> np.ndarray:
+        """Vectors for ``texts``, embedding only those not cached, in chunks (with a progress bar).
+
+        Chunks hold passages of similar length (less padding: ~1.3x faster on the law library), and
+        with ``save_every`` seconds the cache is written as it grows, so an hour-long embedding run
+        that is interrupted resumes where it stopped.
+        """
         keys = [self.key(t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self.vectors}.items())
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self.vectors}.items(), key=lambda kt: (len(kt[1]), kt[0]))
         starts = range(0, len(missing), chunk)
         if progress and len(missing) > chunk:
             from tqdm import tqdm
 
             starts = tqdm(starts, desc=f"embedding {len(missing)} passages", unit=f"×{chunk}")
+        saved = time.monotonic()
         for start in starts:
             part = missing[start : start + chunk]
             self.vectors.update({k: v for (k, _), v in zip(part, embed([t for _, t in part]))})
+            if save_every is not None and time.monotonic() - saved > save_every:
+                try:
+                    self.save()
+                except OSError:
+                    save_every = None
+                saved = time.monotonic()
         return np.stack([self.vectors[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 0), np.float32)
 
     def save(self, keep: set[str] | None = None) -> None:
@@ -171,7 +207,7 @@ def build(
     texts = [t for _, t in pairs]
     cache = EmbeddingCache(folder / "cache" / f"{_safe(embedder.model_id)}.npz", dim=embedder.dim)
     before = len(cache.vectors)
-    vectors = cache.encode(texts, embedder.encode_passages, progress=progress)
+    vectors = cache.encode(texts, embedder.encode_passages, progress=progress, save_every=300)
     embedded = len(cache.vectors) - before
     if approximate is None:
         approximate = len(units) > ANN_THRESHOLD

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
-from qa.corpus import REGULATION_FILE, CorpusError, Regulation, load_corpus
+from qa.corpus import REGULATION_FILE, Chapter, CorpusError, Regulation, load_corpus
 
-__all__ = ["ROOT", "default_corpus", "load_library", "index_dir_for", "DOCUMENT_SUFFIXES"]
+__all__ = ["ROOT", "default_corpus", "load_library", "index_dir_for", "short_title", "DOCUMENT_SUFFIXES"]
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT_SUFFIXES = (".md", ".txt", ".docx", ".html", ".htm")
@@ -23,13 +25,20 @@ def default_corpus() -> Path:
     return Path(os.environ.get("QA_CORPUS") or ROOT / "corpus" / "anhui-nev-clusters")
 
 
-def load_library(path: str | os.PathLike[str], *, log: Callable[[str], None] = print, progress: bool = False) -> list[Regulation]:
+def load_library(
+    path: str | os.PathLike[str],
+    *,
+    log: Callable[[str], None] = print,
+    progress: bool = False,
+    exclude: Sequence[str] = (),
+) -> list[Regulation]:
     """Regulations at ``path``.
 
     A single document or corpus folder must be valid (defects raise). In a folder of documents — a
     whole library — each document that cannot be imported is skipped with its reason, and damaged
     chapter headings are dropped with a warning instead of refusing the document, so one bad file
-    does not take the library down.
+    does not take the library down. A library is then made one regulation per title (see
+    :func:`collect`); ``exclude`` names sub-folders to leave out (e.g. ``DLC``).
     """
     path = Path(path)
     if not path.exists():
@@ -45,7 +54,9 @@ def load_library(path: str | os.PathLike[str], *, log: Callable[[str], None] = p
         return [load_corpus(f) for f in folders]
     from qa.importer import parse_document
 
-    documents = sorted(p for p in path.rglob("*") if p.suffix.lower() in DOCUMENT_SUFFIXES and p.is_file())
+    documents = sorted(
+        p for p in path.rglob("*") if p.suffix.lower() in DOCUMENT_SUFFIXES and p.is_file() and not set(exclude) & set(p.relative_to(path).parts[:-1])
+    )
     if not documents:
         raise CorpusError(path, None, "empty", f"no {REGULATION_FILE} and no documents ({', '.join(DOCUMENT_SUFFIXES)}) here")
     regulations: list[Regulation] = []
@@ -65,7 +76,73 @@ def load_library(path: str | os.PathLike[str], *, log: Callable[[str], None] = p
         log(f"note: skipped {no_articles} document(s) with no numbered articles (第X条)")
     for exc in (e for e in refused if e.rule != "no-articles"):
         log(f"warning: skipped {exc}")
-    return regulations
+    return collect(regulations, log=log)
+
+
+def short_title(title: str) -> str:
+    """The title as people write it: without the 中华人民共和国 prefix."""
+    return title.removeprefix("中华人民共和国")
+
+
+def _title_key(title: str) -> str:
+    return re.sub(r"[\s、]+", "", short_title(title)).replace("(", "（").replace(")", "）")
+
+
+def _date(regulation: Regulation) -> tuple[str, str]:
+    """When a version was made, as (latest date the text states, date in its file name), YYYY-MM-DD:
+    two revisions can share an entry-into-force date, and then the file date orders them."""
+    named = max((d for s in regulation.sources for d in re.findall(r"\d{4}-\d{2}-\d{2}", s.file or "")), default="")
+    return max(regulation.effective or "", regulation.adopted or "", named), named
+
+
+def collect(regulations: Sequence[Regulation], *, log: Callable[[str], None] = print) -> list[Regulation]:
+    """One regulation per title, in first-seen order.
+
+    Documents sharing a title are either the parts of one code split over several files (the Civil
+    Code's 编: their article numbers run on) — merged into one regulation — or versions of one text
+    (each starts at 第一条) — of which only the latest is kept, since people ask about the law in force.
+    """
+    by_title: dict[str, list[Regulation]] = {}
+    for regulation in regulations:
+        by_title.setdefault(_title_key(regulation.title), []).append(regulation)
+    out: list[Regulation] = []
+    dropped = 0
+    for group in by_title.values():
+        starts = sorted(group, key=lambda r: r.articles[0].number)
+        if len(group) > 1 and starts[0].articles[0].number == 1 and all(
+            b.articles[0].number == a.articles[-1].number + 1 for a, b in zip(starts, starts[1:])
+        ):
+            out.append(_merge_parts(starts))
+            continue
+        versions = [r for r in group if r.articles[0].number == 1] or group
+        out.append(max(versions, key=_date))
+        dropped += len(group) - 1
+    if dropped:
+        log(f"note: kept the latest version of each title; left out {dropped} older or duplicate document(s)")
+    return out
+
+
+def _merge_parts(parts: Sequence[Regulation]) -> Regulation:
+    """One regulation from consecutive parts: chapters renumbered throughout, each part (编) numbered
+    in order."""
+    chapters: list[Chapter] = []
+    articles, sections, sources = [], [], []
+    for number, part in enumerate(parts, 1):
+        offset = len(chapters)
+        chapters += [replace(c, number=c.number + offset, part=c.part or number) for c in part.chapters]
+        sections += [replace(s, chapter=s.chapter + offset) for s in part.sections]
+        articles += [replace(a, chapter=a.chapter + offset if a.chapter is not None else None) for a in part.articles]
+        sources += part.sources
+    first = parts[0]
+    return replace(
+        first,
+        articles=tuple(articles),
+        chapters=tuple(chapters),
+        sections=tuple(sections),
+        sources=tuple(sources),
+        declared_articles=None,
+        notes=(f"Merged from {len(parts)} documents: " + ", ".join(s.file or s.id for s in sources) + ".",),
+    )
 
 
 def index_dir_for(corpus: str | os.PathLike[str]) -> Path:

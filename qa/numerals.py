@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["to_chinese", "from_chinese", "parse_number"]
+__all__ = ["to_chinese", "from_chinese", "parse_number", "article_label"]
 
 _DIGITS = "零一二三四五六七八九"
 _VALUES = {c: i for i, c in enumerate(_DIGITS)} | {"〇": 0, "两": 2}
@@ -60,3 +60,9 @@ def parse_number(text: str) -> int:
     if digits.isascii() and digits.isdigit():
         return int(digits)
     return from_chinese(text)
+
+
+def article_label(number: int, suffix: int = 0) -> str:
+    """The Chinese label of an article: 第十七条, or 第十七条之一 for an inserted article (suffix 1)."""
+    label = f"第{to_chinese(number)}条"
+    return f"{label}之{to_chinese(suffix)}" if suffix else label

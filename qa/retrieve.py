@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from qa.cite import Citation, find_citation
-from qa.corpus import Article, Regulation, citation_en, citation_zh
-from qa.numerals import to_chinese
+from qa.corpus import Article, Regulation, article_number_en, citation_en, citation_zh
+from qa.index import article_context
+from qa.numerals import article_label, to_chinese
 from qa.text import clean_question, detect_lang, sentences, tokens, token_set
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class Hit:
     citation: str
     citation_en: str
     via: str
+    suffix: int = 0
 
     @property
     def text(self) -> str:
@@ -157,7 +159,7 @@ class Searcher:
         self.thresholds = thresholds or Thresholds()
         self.log = log
         self.docs = [_Doc(r, a) for r, reg in enumerate(self.library) for a in reg.articles]
-        self._doc_of = {(d.regulation, d.article.number): i for i, d in enumerate(self.docs)}
+        self._doc_of = {(d.regulation, *d.article.key): i for i, d in enumerate(self.docs)}
         self._chapters = np.array([d.article.chapter or 0 for d in self.docs], np.int64)
         self._titles = tuple(sorted({f for reg in self.library for t in _title_forms(reg.title) for f in (f"《{t}》", t)}, key=len, reverse=True))
         docs: Sequence[_Doc] = self.docs
@@ -165,9 +167,16 @@ class Searcher:
             from tqdm import tqdm
 
             docs = tqdm(docs, desc="tokenising articles for BM25", unit="article")
-        doc_tokens = [tokens(self._doc_text(d)) for d in docs]
-        self._doc_token_sets = [frozenset(t) for t in doc_tokens]
-        self._df = Counter(t for toks in self._doc_token_sets for t in toks)
+        doc_tokens: list[list[str]] = []
+        self._context: list[str] = []
+        self._sentence_sets: list[tuple[tuple[frozenset[str], ...], ...]] = []
+        for d in docs:
+            context = article_context(self.library, d.regulation, d.article)
+            by_sentence = [[tokens(p.text[s:e]) for s, e in sentences(p.text)] for p in d.article.paragraphs]
+            self._context.append(context)
+            self._sentence_sets.append(tuple(tuple(frozenset(t) for t in paragraph) for paragraph in by_sentence))
+            doc_tokens.append(tokens(context) + [t for paragraph in by_sentence for sentence in paragraph for t in sentence])
+        self._df = Counter(t for toks in doc_tokens for t in set(toks))
         self._bm25 = bm25s.BM25()
         self._bm25.index(doc_tokens or [[""]], show_progress=False)
         self._en_docs = [i for i, d in enumerate(self.docs) if d.article.text_en]
@@ -189,9 +198,9 @@ class Searcher:
 
     # ------------------------------------------------------------ loading
 
-    def _doc_text(self, doc: _Doc) -> str:
-        chapter = self.library[doc.regulation].chapter(doc.article.chapter)
-        return f"{chapter.title if chapter else ''} {doc.article.text}"
+    def _token_set(self, doc: int) -> frozenset[str]:
+        """An article's words (with its context), from the sentence sets kept for highlighting."""
+        return token_set(self._context[doc]).union(*(s for paragraph in self._sentence_sets[doc] for s in paragraph))
 
     def _load_dense(self, embedder: "Embedder | str", index_dir: Path | None, progress: bool) -> None:
         from qa.index import load_or_build
@@ -230,9 +239,9 @@ class Searcher:
         answer = self._answer(text, lang, k, retriever, chapter, truncated)
         return _with(answer, elapsed_ms=round((time.perf_counter() - started) * 1000, 2))
 
-    def article_hit(self, number: int, regulation: int = 0, paragraph: int | None = None) -> Hit | None:
+    def article_hit(self, number: int, regulation: int = 0, paragraph: int | None = None, suffix: int = 0) -> Hit | None:
         """The hit for one article, for browsing and deep links."""
-        index = self._doc_of.get((regulation, number))
+        index = self._doc_of.get((regulation, number, suffix))
         if index is None:
             return None
         matched = (paragraph,) if paragraph else ()
@@ -293,24 +302,26 @@ class Searcher:
         n = citation.article
         if n < 1:
             return [], ("条文序号从第一条开始。", f"Article numbers start at 1; there is no Article {n}.")
-        found = [self._doc_of[(r, n)] for r in candidates if (r, n) in self._doc_of]
+        key = (n, citation.suffix)
+        label_zh, label_en = article_label(*key), f"Article {article_number_en(*key)}"
+        found = [self._doc_of[(r, *key)] for r in candidates if (r, *key) in self._doc_of]
         if len(candidates) > 1 and len(found) > 1:
             return [], (
                 "请在条文前写明法规名称，例如《…》第十二条。",
-                f"{len(found)} regulations have an Article {n}; name the regulation as well.",
+                f"{len(found)} regulations have an {label_en}; name the regulation as well.",
             )
         if not found:
             reg = self.library[candidates[0]] if candidates else None
             if reg is None:
                 return [], ("未载入任何法规。", "No regulation is loaded.")
-            if n <= reg.total_articles:
+            if n <= reg.total_articles and not reg.complete:
                 return [], (
-                    f"第{to_chinese(n)}条尚未载入：本库只有{reg.coverage_zh()}。请用 qa import 载入官方全文。",
-                    f"Article {n} is not among the loaded articles ({reg.coverage_en()}); load the official text with `qa import`.",
+                    f"{label_zh}尚未载入：本库只有{reg.coverage_zh()}。请用 qa import 载入官方全文。",
+                    f"{label_en} is not among the loaded articles ({reg.coverage_en()}); load the official text with `qa import`.",
                 )
             return [], (
-                f"《{reg.title}》共{to_chinese(reg.total_articles)}条，没有第{to_chinese(n) if n < 10000 else n}条。",
-                f"The regulation has {reg.total_articles} articles; there is no Article {n}.",
+                f"《{reg.title}》共{to_chinese(reg.total_articles)}条，没有{label_zh if n < 10000 else f'第{n}条'}。",
+                f"The regulation has {reg.total_articles} articles; there is no {label_en}.",
             )
         index = found[0]
         article = self.docs[index].article
@@ -318,7 +329,7 @@ class Searcher:
         if paragraph is not None and not 1 <= paragraph <= len(article.paragraphs):
             return [(index, self._hit(index, 1.0, "citation", (), []))], (
                 f"{article.label_zh}只有{to_chinese(len(article.paragraphs))}款。",
-                f"Article {article.number} has {len(article.paragraphs)} paragraph(s); showing the whole article.",
+                f"Article {article.number_en} has {len(article.paragraphs)} paragraph(s); showing the whole article.",
             )
         return [(index, self._hit(index, 1.0, "citation", (paragraph,) if paragraph else (), []))], None
 
@@ -343,7 +354,7 @@ class Searcher:
         if any(t in self._bm25.vocab_dict for t in query):
             scores = np.asarray(self._bm25.get_scores(query), np.float32)
         for i in _top(scores, COVERAGE_CANDIDATES):
-            coverage[i] = _coverage(terms, self._doc_token_sets[i])
+            coverage[i] = _coverage(terms, self._token_set(i))
         return scores, coverage
 
     def _dense_scores(self, text: str, limit: int) -> tuple[np.ndarray, dict[int, dict[int, float]]]:
@@ -360,7 +371,7 @@ class Searcher:
             if row < 0:
                 continue
             unit = self._dense.units[row]
-            i = self._doc_of.get((unit.regulation, unit.article))
+            i = self._doc_of.get((unit.regulation, unit.article, unit.suffix))
             if i is None:
                 continue
             if not seen[i] or sim > scores[i]:
@@ -424,13 +435,14 @@ class Searcher:
         article = doc.article
         chapter = regulation.chapter(article.chapter)
         if not matched and via != "citation":
-            matched = _best_paragraphs(article, terms, paragraph_scores or {})
-        highlights = tuple(h for p in matched for h in _highlights(article, p, terms, whole_paragraph))
+            matched = _best_paragraphs(self._sentence_sets[index], terms, paragraph_scores or {})
+        highlights = tuple(h for p in matched for h in _highlights(article, p, self._sentence_sets[index], terms, whole_paragraph))
         first = matched[0] if len(matched) == 1 and len(article.paragraphs) > 1 else None
         return Hit(
             regulation_id=regulation.id,
             regulation_title=regulation.title,
             article=article.number,
+            suffix=article.suffix,
             chapter=article.chapter,
             chapter_title=chapter.title if chapter else None,
             chapter_title_en=chapter.title_en if chapter else None,
@@ -439,8 +451,8 @@ class Searcher:
             score=round(float(score), 4),
             matched_paragraphs=matched,
             highlights=highlights,
-            citation=citation_zh(regulation, article.number, first),
-            citation_en=citation_en(regulation, article.number, first),
+            citation=citation_zh(regulation, article.number, first, suffix=article.suffix),
+            citation_en=citation_en(regulation, article.number, first, suffix=article.suffix),
             via=via,
         )
 
@@ -495,11 +507,11 @@ def _coverage(terms: list[tuple[str, float]], present: set[str]) -> float:
     return sum(w for t, w in terms if t in present) / total if total else 0.0
 
 
-def _best_paragraphs(article: Article, terms: list[tuple[str, float]], dense: dict[int, float]) -> tuple[int, ...]:
+def _best_paragraphs(sentence_sets: tuple[tuple[frozenset[str], ...], ...], terms: list[tuple[str, float]], dense: dict[int, float]) -> tuple[int, ...]:
     """The paragraph that answers best: dense similarity where we have it, word overlap otherwise."""
-    if len(article.paragraphs) == 1:
+    if len(sentence_sets) == 1:
         return (1,)
-    lexical = {p.number: _coverage(terms, token_set(p.text)) for p in article.paragraphs}
+    lexical = {n: _coverage(terms, frozenset().union(*sets)) for n, sets in enumerate(sentence_sets, 1)}
     if dense:
         low = min(dense.values())
         span = (max(dense.values()) - low) or 1.0
@@ -510,14 +522,21 @@ def _best_paragraphs(article: Article, terms: list[tuple[str, float]], dense: di
     return (best,)
 
 
-def _highlights(article: Article, paragraph: int, terms: list[tuple[str, float]], whole_paragraph: bool = True) -> list[Highlight]:
+def _highlights(
+    article: Article,
+    paragraph: int,
+    sentence_sets: tuple[tuple[frozenset[str], ...], ...],
+    terms: list[tuple[str, float]],
+    whole_paragraph: bool = True,
+) -> list[Highlight]:
     """Sentences of the matched paragraph that share the question's words; if none do, the whole
-    paragraph (or nothing, when ``whole_paragraph`` is False)."""
+    paragraph (or nothing, when ``whole_paragraph`` is False). ``sentence_sets`` are the words of
+    each sentence, tokenised once when the library was indexed."""
     if not 1 <= paragraph <= len(article.paragraphs):
         return []
     text = article.paragraphs[paragraph - 1].text
     spans = sentences(text)
-    scored = [(_coverage(terms, token_set(text[s:e])), s, e) for s, e in spans]
+    scored = [(_coverage(terms, words), s, e) for words, (s, e) in zip(sentence_sets[paragraph - 1], spans)]
     best = max((c for c, _, _ in scored), default=0.0)
     chosen = [(s, e) for c, s, e in scored if best > 0 and c >= 0.5 * best] or (spans if whole_paragraph else [])
     return [Highlight(paragraph, s, e, text[s:e]) for s, e in chosen]

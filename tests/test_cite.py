@@ -25,7 +25,7 @@ TITLE = ("《安徽省新能源汽车产业集群发展条例》", "安徽省新
 def test_citation_only_questions(question: str, article: int, paragraph: int | None) -> None:
     found = find_citation(question, TITLE)
     assert found is not None
-    assert (found.article, found.paragraph, found.only) == (article, paragraph, True)
+    assert (found.article, found.paragraph, found.only, found.suffix) == (article, paragraph, True, 0)
 
 
 @pytest.mark.parametrize(("question", "article"), [("Article 0", 0), ("Article -1", -1)])
@@ -42,3 +42,31 @@ def test_citation_inside_a_question_is_not_only() -> None:
 @pytest.mark.parametrize("question", ["增程式的车算新能源车吗", "2条路怎么走", "the 2 articles of faith"])
 def test_no_citation(question: str) -> None:
     assert find_citation(question) is None
+
+
+CRIMINAL_LAW = ("《中华人民共和国刑法》", "中华人民共和国刑法", "《刑法》", "刑法")  # longest first, as the Searcher passes titles
+
+
+@pytest.mark.parametrize(
+    ("question", "article", "suffix", "paragraph"),
+    [
+        ("第十七条之一", 17, 1, None),
+        ("刑法第十七条之一", 17, 1, None),
+        ("中华人民共和国刑法第二百五十三条之一", 253, 1, None),
+        ("《中华人民共和国刑法》第一百二十条之六", 120, 6, None),
+        ("第二百五十三条之一第二款", 253, 1, 2),
+        ("第17条之1", 17, 1, None),
+        ("Article 17-1", 17, 1, None),
+        ("Art. 253-1(2)", 253, 1, 2),
+    ],
+)
+def test_inserted_articles(question: str, article: int, suffix: int, paragraph: int | None) -> None:
+    found = find_citation(question, CRIMINAL_LAW)
+    assert found is not None
+    assert (found.article, found.suffix, found.paragraph, found.only) == (article, suffix, paragraph, True)
+    assert question[found.start : found.end].endswith(("之一", "之六", "款", "之1", "-1", ")"))
+
+
+def test_之_that_is_no_inserted_article() -> None:
+    found = find_citation("依照刑法第十七条之规定")  # 之规定: "the provisions of", not 之一
+    assert found is not None and (found.article, found.suffix) == (17, 0)

@@ -12,7 +12,11 @@ import pytest
 from qa.corpus import (
     REGULATION_FILE,
     TRANSLATION_FILE,
+    Article,
     CorpusError,
+    Paragraph,
+    Regulation,
+    article_number_en,
     citation_en,
     citation_zh,
     load_corpus,
@@ -92,6 +96,15 @@ CASES = [
     ("chapter-ref", 5, [meta(), CHAPTER, {"type": "chapter", "number": 2, "title": "二"}, article(1, chapter=2), article(2, chapter=1)]),
     ("source-ref", 3, [meta(), CHAPTER, article(1, source="nowhere")]),
     ("article-count", 4, [meta(declared_articles=1), CHAPTER, article(1), article(2)]),
+    # inserted articles (第X条之Y): after 第X条 or 第X条之(Y-1), before 第X+1条
+    ("article-order", 3, [meta(), CHAPTER, article(1, suffix=1)]),
+    ("article-order", 4, [meta(), CHAPTER, article(1), article(1, suffix=2)]),
+    ("article-order", 5, [meta(), CHAPTER, article(1), article(2), article(1, suffix=1)]),
+    ("article-order", 5, [meta(), CHAPTER, article(1), article(1, suffix=1), article(1, suffix=1)]),
+    ("field", 4, [meta(), CHAPTER, article(1), article(1, suffix=0)]),
+    ("field", 4, [meta(), CHAPTER, article(1), article(1, suffix="一")]),
+    ("field", 4, [meta(), CHAPTER, article(1), article(1, suffix=True)]),
+    ("article-count", 5, [meta(declared_articles=1), CHAPTER, article(1), article(1, suffix=1), article(2)]),
 ]
 
 
@@ -180,3 +193,67 @@ def test_bundled_translation_is_unofficial_and_covers_articles_1_to_4_only(tmp_p
     assert sorted(r["number"] for r in records if r["type"] == "article") == [1, 2, 3, 4]
     shutil.copytree(BUNDLED, tmp_path / "c")
     assert load_corpus(tmp_path / "c").article(4).text_en
+
+
+# ---------------------------------------------------------------- inserted articles (第X条之Y)
+
+INSERTED = [meta(), CHAPTER, article(1), article(1, suffix=1), article(1, suffix=2), article(2)]
+
+
+def test_inserted_articles_load_and_are_looked_up_by_number_and_suffix(tmp_path: Path) -> None:
+    regulation = load_corpus(write(tmp_path, INSERTED))
+    assert [a.key for a in regulation.articles] == [(1, 0), (1, 1), (1, 2), (2, 0)]
+    assert [a.label_zh for a in regulation.articles] == ["第一条", "第一条之一", "第一条之二", "第二条"]
+    assert regulation.article(1).key == (1, 0) and regulation.article(1, 2).key == (1, 2)
+    assert regulation.article(1, 3) is None and regulation.article(2, 1) is None
+    assert regulation.numbered_articles == 2 and regulation.total_articles == 2 and regulation.complete
+
+
+def test_suffix_is_written_only_for_inserted_articles(tmp_path: Path) -> None:
+    regulation = load_corpus(write(tmp_path / "in", INSERTED))
+    save_corpus(regulation, tmp_path / "out")
+    records = [json.loads(line) for line in (tmp_path / "out" / REGULATION_FILE).read_text(encoding="utf-8").splitlines()]
+    articles = [r for r in records if r["type"] == "article"]
+    assert [list(r)[:3] for r in articles] == [["type", "number", "chapter"], ["type", "number", "suffix"], ["type", "number", "suffix"], ["type", "number", "chapter"]]
+    assert [r.get("suffix") for r in articles] == [None, 1, 2, None]
+    assert records[0]["articles_loaded"] == 4
+    again = load_corpus(tmp_path / "out")
+    assert regulation_records(again) == regulation_records(regulation)
+    save_corpus(again, tmp_path / "again")
+    assert (tmp_path / "again" / REGULATION_FILE).read_bytes() == (tmp_path / "out" / REGULATION_FILE).read_bytes()
+
+
+def test_declared_count_and_coverage_count_numbered_articles(tmp_path: Path) -> None:
+    regulation = load_corpus(write(tmp_path, [meta(declared_articles=5), *INSERTED[1:5]]))
+    assert not regulation.complete and regulation.total_articles == 5 and len(regulation.articles) == 3
+    assert regulation.coverage_zh() == "第一条至第一条之二（全文共五条）"
+    assert regulation.coverage_en() == "Articles 1–1-2 of 5"
+
+
+def test_translation_of_an_inserted_article(tmp_path: Path) -> None:
+    write(tmp_path, INSERTED)
+    regulation = load_corpus(tmp_path)
+    records = [{"type": "article", "number": 1, "suffix": 1, "zh_sha256": text_sha(regulation.article(1, 1).text), "paragraphs": ["Text."]}]
+    save_translation(records, tmp_path)
+    regulation = load_corpus(tmp_path)
+    assert regulation.article(1, 1).text_en == "Text."
+    assert regulation.article(1).text_en is None and regulation.article(1, 2).text_en is None
+
+
+# 刑法/刑法.md line 1449, the first paragraph of 第二百五十三条之一, copied exactly
+ARTICLE_253_1 = "违反国家有关规定，向他人出售或者提供公民个人信息，情节严重的，处三年以下有期徒刑或者拘役，并处或者单处罚金；情节特别严重的，处三年以上七年以下有期徒刑，并处罚金。"
+
+
+def test_inserted_article_labels_and_citations() -> None:
+    inserted = Article(253, (Paragraph(1, ARTICLE_253_1),), suffix=1)
+    assert inserted.key == (253, 1) and inserted.label_zh == "第二百五十三条之一" and inserted.number_en == "253-1"
+    assert Article(253, (Paragraph(1, ARTICLE_253_1),)).key == (253, 0)  # constructors without suffix keep working
+    criminal_law = Regulation(id="criminal-law", title="中华人民共和国刑法", articles=(inserted,))
+    assert criminal_law.article(253, 1) is inserted and criminal_law.article(253) is None
+    assert citation_zh(criminal_law, 253, suffix=1) == "《中华人民共和国刑法》第二百五十三条之一"
+    assert citation_zh(criminal_law, 253, 1, suffix=1) == "《中华人民共和国刑法》第二百五十三条之一第一款"
+    assert citation_en(criminal_law, 253, suffix=1) == "中华人民共和国刑法, Art. 253-1"
+    assert citation_en(criminal_law, 253, 1, suffix=1) == "中华人民共和国刑法, Art. 253-1(1)"
+    assert citation_zh(criminal_law, 253) == "《中华人民共和国刑法》第二百五十三条"
+    assert (article_number_en(17), article_number_en(17, 1)) == ("17", "17-1")
+    assert criminal_law.total_articles == 1  # only inserted articles loaded: count what there is

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from qa.corpus import REGULATION_FILE, TRANSLATION_FILE, CorpusError, Regulation, load_corpus
-from qa.importer import import_document, is_folded, parse_document, parse_with_warnings, restore_fullwidth, slugify
+from qa.corpus import REGULATION_FILE, TRANSLATION_FILE, CorpusError, Regulation, load_corpus, regulation_records, save_corpus
+from qa.importer import clean_title, import_document, is_folded, parse_document, parse_with_warnings, restore_fullwidth, slugify
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -121,7 +122,6 @@ RULES = [
     ("no-articles", None, "测试条例\n第一章 总则\n这里没有条文。\n"),
     ("article-order", 3, "测试条例\n第一条 一。\n第三条 三。\n"),
     ("article-order", 2, "测试条例\n第二条 二。\n"),
-    ("article-suffix", 3, "测试条例\n第一条 一。\n第一条之一 插入。\n"),
     ("chapter-order", 4, "测试条例\n第一章 总则\n第一条 一。\n第三章 附则\n第二条 二。\n"),
     ("section-order", 5, "测试条例\n第一章 总则\n第一节 一般规定\n第一条 一。\n第三节 三\n"),
     ("section-outside-chapter", 2, "测试条例\n第一节 一般规定\n第一条 一。\n"),
@@ -130,6 +130,10 @@ RULES = [
     ("orphan-text", 3, "测试条例\n第一章 总则\n为了测试，制定本条例。\n第二条 二。\n"),
     ("empty-article", 3, "测试条例\n第一条 一。\n第二条\n"),
 ]
+
+
+def rule_text(rule: str) -> str:
+    return next(text for name, _, text in RULES if name == rule)
 
 
 @pytest.mark.parametrize(("rule", "line", "text"), RULES, ids=[r[0] for r in RULES])
@@ -142,7 +146,7 @@ def test_rule(tmp_path: Path, rule: str, line: int | None, text: str) -> None:
 def test_error_messages(tmp_path: Path) -> None:
     assert error(doc(tmp_path, "测试条例\n无条文。\n")).message == "no articles found (no line starts with 第X条)"
     assert "article 3 (第三条) where article 2 (第二条) was expected" in str(error(doc(tmp_path, "测试条例\n第一条 一。\n第三条 三。\n")))
-    assert "chapter 3 (第三章) follows chapter 1" in str(error(doc(tmp_path, RULES[4][2])))
+    assert "chapter 3 (第三章) follows chapter 1" in str(error(doc(tmp_path, rule_text("chapter-order"))))
 
 
 def test_chapters_may_restart_in_each_part(tmp_path: Path) -> None:
@@ -161,7 +165,7 @@ def test_first_article(tmp_path: Path) -> None:
 
 
 def test_heading_structure_left_out_when_not_strict(tmp_path: Path) -> None:
-    path = doc(tmp_path, RULES[4][2])
+    path = doc(tmp_path, rule_text("chapter-order"))
     regulation, warnings = parse_with_warnings(path, strict_headings=False)
     assert regulation.chapters == () and [a.chapter for a in regulation.articles] == [None, None]
     assert any("chapter 3" in w for w in warnings)
@@ -346,3 +350,196 @@ def test_error_lines_in_html_are_source_lines(tmp_path: Path) -> None:
     page = "<html><body>\n<h2>测试条例</h2>\n<p>第一条　一。</p>\n<p>第三条　三。</p>\n</body></html>"
     caught = error(doc(tmp_path, page, "page.html"))
     assert (caught.rule, caught.line) == ("article-order", 4)
+
+
+# ---------------------------------------------------------------- official lines for the tests below
+# Each line is copied exactly from the shared law library (file and line numbers named above each tuple).
+
+# 刑法/刑法.md lines 89–103: 第十七条, the inserted 第十七条之一, 第十八条 (its first two paragraphs)
+CRIMINAL_17 = (
+    '第十七条 已满十六周岁的人犯罪，应当负刑事责任。',
+    '已满十四周岁不满十六周岁的人，犯故意杀人、故意伤害致人重伤或者死亡、强奸、抢劫、贩卖毒品、放火、爆炸、投放危险物质罪的，应当负刑事责任。',
+    '已满十二周岁不满十四周岁的人，犯故意杀人、故意伤害罪，致人死亡或者以特别残忍手段致人重伤造成严重残疾，情节恶劣，经最高人民检察院核准追诉的，应当负刑事责任。',
+    '对依照前三款规定追究刑事责任的不满十八周岁的人，应当从轻或者减轻处罚。',
+    '因不满十六周岁不予刑事处罚的，责令其父母或者其他监护人加以管教；在必要的时候，依法进行专门矫治教育。',
+    '第十七条之一 已满七十五周岁的人故意犯罪的，可以从轻或者减轻处罚；过失犯罪的，应当从轻或者减轻处罚。',
+    '第十八条 精神病人在不能辨认或者不能控制自己行为的时候造成危害结果，经法定程序鉴定确认的，不负刑事责任，但是应当责令他的家属或者监护人严加看管和医疗；在必要的时候，由政府强制医疗。',
+    '间歇性的精神病人在精神正常的时候犯罪，应当负刑事责任。',
+)
+# 刑法/刑法.md lines 597–601 and 615: 第一百二十条之一 and 第一百二十条之三 (之二, lines 603–613, left out)
+CRIMINAL_120 = (
+    '第一百二十条之一 资助恐怖活动组织、实施恐怖活动的个人的，或者资助恐怖活动培训的，处五年以下有期徒刑、拘役、管制或者剥夺政治权利，并处罚金；情节严重的，处五年以上有期徒刑，并处罚金或者没收财产。',
+    '为恐怖活动组织、实施恐怖活动或者恐怖活动培训招募、运送人员的，依照前款的规定处罚。',
+    '单位犯前两款罪的，对单位判处罚金，并对其直接负责的主管人员和其他直接责任人员，依照第一款的规定处罚。',
+    '第一百二十条之三 以制作、散发宣扬恐怖主义、极端主义的图书、音频视频资料或者其他物品，或者通过讲授、发布信息等方式宣扬恐怖主义、极端主义的，或者煽动实施恐怖活动的，处五年以下有期徒刑、拘役、管制或者剥夺政治权利，并处罚金；情节严重的，处五年以上有期徒刑，并处罚金或者没收财产。',
+)
+# 民法商法/农民专业合作社法(2017-12-27).md lines 331–335: 笫五十四条 is written with 笫 (U+7B2B) for 第
+COOPERATIVES_53_55 = (
+    '第五十三条 农民专业合作社接受国家财政直接补助形成的财产，在解散、破产清算时，不得作为可分配剩余资产分配给成员，具体按照国务院财政部门有关规定执行。',
+    '笫五十四条 清算组成员应当忠于职守，依法履行清算义务，因故意或者重大过失给农民专业合作社成员及债权人造成损失的，应当承担赔偿责任。',
+    '第五十五条 农民专业合作社破产适用企业破产法的有关规定。但是，破产财产在清偿破产费用和共益债务后，应当优先清偿破产前与农民成员已发生交易但尚未结清的款项。',
+)
+# 诉讼与非诉讼程序法/刑事诉讼法(2018-10-26).md lines 635, 639, 641: 第一百二十八 条 has a space before 条
+PROCEDURE_127_129 = (
+    '第一百二十七条 询问被害人，适用本节各条规定。',
+    '第一百二十八 条侦查人员对于与犯罪有关的场所、物品、人身、尸体应当进行勘验或者检查。在必要的时候，可以指派或者聘请具有专门知识的人，在侦查人员的主持下进行勘验、检查。',
+    '第一百二十九条 任何单位和个人，都有义务保护犯罪现场，并且立即通知公安机关派员勘验。',
+)
+# 民法典/总则.md lines 11–15: the chapter title stands behind two en spaces (U+2002)
+CIVIL_CODE_1_2 = (
+    '## 第一章\u2002\u2002基本规定',
+    '第一条 为了保护民事主体的合法权益，调整民事关系，维护社会和经济秩序，适应中国特色社会主义发展要求，弘扬社会主义核心价值观，根据宪法，制定本法。',
+    '第二条 民法调整平等主体的自然人、法人和非法人组织之间的人身关系和财产关系。',
+)
+
+
+def markdown(tmp_path: Path, title: str, lines: tuple[str, ...] | list[str], name: str = "doc.md") -> Path:
+    """Library Markdown: the title, the end of the header, then one paragraph per line.
+
+    The first body line is line 5 of the file, the next line 7 and so on (paragraphs are separated by blank lines).
+    """
+    return doc(tmp_path, f"# {title}\n\n<!-- INFO END -->\n\n" + "\n\n".join(lines) + "\n", name)
+
+
+def keys(regulation: Regulation) -> list[tuple[int, int]]:
+    return [a.key for a in regulation.articles]
+
+
+def body(line: str, label: str) -> str:
+    """An official line without its article label (and the space after it): the stored article text."""
+    assert line.startswith(label)
+    return line[len(label) :].lstrip(" ")
+
+
+# ---------------------------------------------------------------- inserted articles (第X条之Y)
+
+
+def test_inserted_article_follows_its_article(tmp_path: Path) -> None:
+    regulation, warnings = parse_with_warnings(markdown(tmp_path, "中华人民共和国刑法", CRIMINAL_17))
+    assert keys(regulation) == [(17, 0), (17, 1), (18, 0)]
+    inserted = regulation.article(17, 1)
+    assert inserted is not None and inserted.suffix == 1
+    assert (inserted.label_zh, inserted.number_en) == ("第十七条之一", "17-1")
+    assert inserted.text == body(CRIMINAL_17[5], "第十七条之一")
+    article_17 = regulation.article(17)
+    assert article_17 is not None and article_17.label_zh == "第十七条" and len(article_17.paragraphs) == 5
+    assert regulation.article(18, 1) is None
+    assert regulation.numbered_articles == 2 and warnings == ()
+
+
+def test_inserted_articles_in_plain_text(tmp_path: Path) -> None:
+    regulation = parse_document(doc(tmp_path, "\n".join(["中华人民共和国刑法", *CRIMINAL_17]) + "\n"), first_article=17)
+    assert keys(regulation) == [(17, 0), (17, 1), (18, 0)]
+    assert regulation.article(18).paragraphs[1].text == CRIMINAL_17[7]
+
+
+def test_inserted_articles_run_on_by_one(tmp_path: Path) -> None:
+    caught = error(markdown(tmp_path, "中华人民共和国刑法", CRIMINAL_120))  # 之一, then 之三: 之二 is missing
+    assert (caught.rule, caught.line) == ("article-order", 11)
+    assert "article 120-3 (第一百二十条之三) where article 121 (第一百二十一条) or 120-2 (第一百二十条之二) was expected" in caught.message
+
+
+def test_inserted_article_cannot_come_after_the_next_article(tmp_path: Path) -> None:
+    lines = [*CRIMINAL_17[:5], CRIMINAL_17[6], CRIMINAL_17[5]]  # 第十八条 before 第十七条之一
+    caught = error(markdown(tmp_path, "中华人民共和国刑法", lines))
+    assert (caught.rule, caught.line) == ("article-order", 17)
+    assert caught.message == "article 17-1 (第十七条之一) where article 19 (第十九条) was expected"
+
+
+def test_declared_count_leaves_out_inserted_articles(tmp_path: Path) -> None:
+    path = markdown(tmp_path, "中华人民共和国刑法", CRIMINAL_17)
+    regulation = parse_document(path, declared_articles=2)  # 第十七条 and 第十八条; 第十七条之一 is extra
+    assert regulation.complete and regulation.total_articles == 2 and len(regulation.articles) == 3
+    more = error(path, declared_articles=1)
+    assert (more.rule, more.line, more.message) == ("article-count", 17, "2 articles, but the regulation declares 1")
+
+
+def test_the_criminal_law_imports_with_its_inserted_articles(tmp_path: Path) -> None:
+    regulation, warnings = parse_with_warnings(shared(LIBRARY / "刑法" / "刑法.md"))
+    assert regulation.title == "中华人民共和国刑法"
+    assert regulation.numbered_articles == 452 and regulation.coverage_zh() == "第一条至第四百五十二条（全文共四百五十二条）"
+    inserted = [a.label_zh for a in regulation.articles if a.suffix]
+    assert inserted[:3] == ["第十七条之一", "第三十七条之一", "第一百二十条之一"] and "第二百五十三条之一" in inserted
+    assert [a.key for a in regulation.articles if a.number == 120] == [(120, s) for s in range(7)]
+    article = regulation.article(253, 1)
+    assert article is not None and article.text.startswith("违反国家有关规定，向他人出售或者提供公民个人信息，情节严重的，")
+    assert regulation.article(253).text.startswith("邮政工作人员私自开拆")
+    assert not any("label" in w for w in warnings)
+
+
+def test_inserted_articles_survive_the_corpus_format(tmp_path: Path) -> None:
+    """Save and load the whole Criminal Law (its 编 are left out: the corpus numbers chapters straight through)."""
+    parsed = parse_document(shared(LIBRARY / "刑法" / "刑法.md"))
+    flat = replace(parsed, chapters=(), sections=(), articles=tuple(replace(a, chapter=None, section=None) for a in parsed.articles))
+    written = save_corpus(flat, tmp_path / "a")
+    loaded = load_corpus(tmp_path / "a")
+    assert [a.key for a in loaded.articles] == [a.key for a in parsed.articles]
+    assert loaded.article(17, 1).text == body(CRIMINAL_17[5], "第十七条之一")
+    assert regulation_records(loaded) == regulation_records(flat)
+    assert save_corpus(loaded, tmp_path / "b").read_bytes() == written.read_bytes()
+    lines = written.read_text(encoding="utf-8").splitlines()
+    assert sum('"suffix"' in line for line in lines) == len(parsed.articles) - 452
+    assert any(line.startswith('{"type": "article", "number": 17, "suffix": 1, "chapter": null, ') for line in lines)
+    assert any(line.startswith('{"type": "article", "number": 17, "chapter": null, "paragraphs"') for line in lines)
+
+
+# ---------------------------------------------------------------- label typos, read where unambiguous
+
+
+def test_label_with_笫_for_第(tmp_path: Path) -> None:
+    regulation, warnings = parse_with_warnings(markdown(tmp_path, "中华人民共和国农民专业合作社法", COOPERATIVES_53_55))
+    assert keys(regulation) == [(53, 0), (54, 0), (55, 0)]
+    assert regulation.article(54).text == body(COOPERATIVES_53_55[1], "笫五十四条")
+    assert warnings == ("line 7: the article label '笫五十四条' has 笫 (U+7B2B) for 第; read as 第五十四条",)
+
+
+def test_label_with_笫_stays_text_where_another_article_is_due(tmp_path: Path) -> None:
+    lines = [COOPERATIVES_53_55[2], COOPERATIVES_53_55[1]]  # 第五十五条, then 笫五十四条: 第五十六条 is due
+    regulation, warnings = parse_with_warnings(markdown(tmp_path, "中华人民共和国农民专业合作社法", lines))
+    assert keys(regulation) == [(55, 0)] and warnings == ()
+    assert [p.text for p in regulation.article(55).paragraphs] == [body(lines[0], "第五十五条"), lines[1]]
+
+
+def test_label_with_a_space_before_条(tmp_path: Path) -> None:
+    regulation, warnings = parse_with_warnings(markdown(tmp_path, "中华人民共和国刑事诉讼法", PROCEDURE_127_129))
+    assert keys(regulation) == [(127, 0), (128, 0), (129, 0)]
+    assert regulation.article(128).text == body(PROCEDURE_127_129[1], "第一百二十八 条")
+    assert regulation.article(128).text.startswith("侦查人员对于与犯罪有关的场所")
+    assert warnings == ("line 7: the article label '第一百二十八 条' has a space before 条; read as 第一百二十八条",)
+
+
+def test_label_with_a_space_before_条_stays_text_where_another_article_is_due(tmp_path: Path) -> None:
+    lines = [PROCEDURE_127_129[2], PROCEDURE_127_129[1]]
+    regulation, warnings = parse_with_warnings(markdown(tmp_path, "中华人民共和国刑事诉讼法", lines))
+    assert keys(regulation) == [(129, 0)] and warnings == ()
+    assert regulation.article(129).paragraphs[1].text == lines[1]
+
+
+def test_label_typos_in_the_library_name_their_lines() -> None:
+    cooperatives, warnings = parse_with_warnings(shared(LIBRARY / "民法商法" / "农民专业合作社法(2017-12-27).md"))
+    assert cooperatives.numbered_articles == 74 and cooperatives.article(54).text.startswith("清算组成员应当忠于职守")
+    assert warnings == ("line 333: the article label '笫五十四条' has 笫 (U+7B2B) for 第; read as 第五十四条",)
+    procedure, warnings = parse_with_warnings(shared(LIBRARY / "诉讼与非诉讼程序法" / "刑事诉讼法(2018-10-26).md"))
+    assert warnings == ("line 639: the article label '第一百二十八 条' has a space before 条; read as 第一百二十八条",)
+    article = procedure.article(128)
+    section = next(s for s in procedure.sections if (s.chapter, s.number) == (article.chapter, article.section))
+    assert section.title == "勘验、检查" and article.text.startswith("侦查人员对于与犯罪有关的场所")
+
+
+# ---------------------------------------------------------------- white space around heading titles
+
+
+def test_heading_titles_lose_unicode_spaces(tmp_path: Path) -> None:
+    assert "\u2002" in CIVIL_CODE_1_2[0]
+    text = "# 中华人民共和国民法典\n\n<!-- INFO END -->\n\n" + "\n\n".join(CIVIL_CODE_1_2) + "\n"
+    regulation = parse_document(doc(tmp_path, text, "civil.md"))
+    assert [c.title for c in regulation.chapters] == ["基本规定"]
+    assert clean_title("\u2002\u2002监\u2002\u2002护") == "监护"
+    assert clean_title("\u3000总\u3000\u3000则\xa0") == "总则"
+
+
+def test_civil_code_headings() -> None:
+    regulation = parse_document(shared(LIBRARY / "民法典" / "总则.md"))
+    assert regulation.chapters[0].title == "基本规定"
+    assert [s.title for s in regulation.sections if s.chapter == 2][:2] == ["民事权利能力和民事行为能力", "监护"]
+    assert not any(c.title != c.title.strip() or "\u2002" in c.title for c in regulation.chapters)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.numerals import from_chinese, parse_number, to_chinese
+from qa.numerals import article_label, from_chinese, parse_number, to_chinese
 
 PAIRS = [(1, "一"), (10, "十"), (11, "十一"), (20, "二十"), (43, "四十三"), (100, "一百"), (103, "一百零三"),
          (110, "一百一十"), (1000, "一千"), (1005, "一千零五"), (1260, "一千二百六十"), (9999, "九千九百九十九")]
@@ -19,6 +19,13 @@ def test_both_directions(number: int, text: str) -> None:
 def test_article_label() -> None:
     assert f"第{to_chinese(103)}条" == "第一百零三条"
     assert from_chinese("第一百零三条"[1:-1]) == 103
+
+
+def test_article_label_with_inserted_articles() -> None:
+    assert article_label(17) == "第十七条"
+    assert article_label(17, 1) == "第十七条之一"
+    assert article_label(253, 1) == "第二百五十三条之一"
+    assert article_label(120, 6) == "第一百二十条之六"
 
 
 def test_round_trip_everywhere() -> None:
