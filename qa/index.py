@@ -19,6 +19,7 @@ import numpy as np
 
 from qa.corpus import Article, Regulation, regulation_records
 from qa.files import atomic_write, sha256_file
+from qa.library import short_title
 
 if TYPE_CHECKING:
     import faiss
@@ -38,7 +39,7 @@ UNITS = "units.json"
 # costs under ~15 ms even at 896 dims (e5+use), so small corpora keep exact answers.
 ANN_THRESHOLD = 50_000
 # Paragraphs get their own vectors only in collections up to this many articles. At library scale
-# (57k articles) they would add ~100k vectors: an hour more of embedding on 2 cores and a slower search.
+# (58k articles) they would add ~100k vectors: an hour more of embedding on 2 cores and a slower search.
 PARAGRAPH_UNITS_MAX_ARTICLES = 20_000
 # HNSW search breadth, chosen with ``qa bench --scale all --ann-sweep`` (367k vectors, 163 questions):
 # recall@10 against exact search 0.929 at 128, 0.960 at 256, 0.983 at 512, 0.989 at 768 (~3.4 ms a query).
@@ -66,7 +67,7 @@ def article_context(library: Sequence[Regulation], regulation: int, article: Art
     a citizen's question shares and the article's own text omits); then the chapter's title."""
     reg = library[regulation]
     chapter = reg.chapter(article.chapter)
-    words = [reg.title.removeprefix("中华人民共和国")] if len(library) > 1 else []
+    words = [short_title(reg.title)] if len(library) > 1 else []
     if chapter is not None:
         words.append(chapter.title.strip())
     return " ".join(w for w in words if w)

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from qa.corpus import REGULATION_FILE, Chapter, CorpusError, Regulation, load_corpus
 
-__all__ = ["ROOT", "default_corpus", "load_library", "index_dir_for", "short_title", "DOCUMENT_SUFFIXES"]
+__all__ = ["ROOT", "default_corpus", "load_library", "index_dir_for", "short_title", "title_key", "DOCUMENT_SUFFIXES"]
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT_SUFFIXES = (".md", ".txt", ".docx", ".html", ".htm")
@@ -84,8 +84,11 @@ def short_title(title: str) -> str:
     return title.removeprefix("中华人民共和国")
 
 
-def _title_key(title: str) -> str:
-    return re.sub(r"[\s、]+", "", short_title(title)).replace("(", "（").replace(")", "）")
+def title_key(title: str) -> str:
+    """A title to match on: no 中华人民共和国 (also inside, as in 《中华人民共和国民法典》), spaces or
+    、, one width of brackets — so 《民法典》 in a citation matches the library's full title."""
+    title = re.sub(r"[\s、]+", "", title).replace("中华人民共和国", "")
+    return title.replace("(", "（").replace(")", "）")
 
 
 def _date(regulation: Regulation) -> tuple[str, str]:
@@ -104,7 +107,7 @@ def collect(regulations: Sequence[Regulation], *, log: Callable[[str], None] = p
     """
     by_title: dict[str, list[Regulation]] = {}
     for regulation in regulations:
-        by_title.setdefault(_title_key(regulation.title), []).append(regulation)
+        by_title.setdefault(title_key(regulation.title), []).append(regulation)
     out: list[Regulation] = []
     dropped = 0
     for group in by_title.values():

@@ -10,6 +10,7 @@ the law: messages only say what was or was not found.
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from collections import Counter
@@ -37,6 +38,8 @@ RETRIEVERS = ("hybrid", "dense", "bm25")
 SECONDARY_EVIDENCE = 0.9
 #: Units fetched from FAISS per question (articles outside them score as the lowest fetched).
 DENSE_CANDIDATES = 256
+#: Titles of statutes (法律): 中华人民共和国劳动合同法, 中华人民共和国民法典 — not 实施条例, 解释, 规定.
+_STATUTE = re.compile(r"法典?$")
 #: Term coverage is measured on the best BM25 articles only: on a 60,000-article library, measuring
 #: every article that shares one term would cost hundreds of milliseconds.
 COVERAGE_CANDIDATES = 200
@@ -117,12 +120,19 @@ class Thresholds:
     ``dense_zh``/``dense_en`` are the best article's similarity for Chinese and English questions
     (cross-lingual similarities run lower); ``lexical`` is the idf-weighted share of the question's
     terms found in the best article. ``hybrid_weight`` is the dense share of the hybrid score.
+
+    ``statute_prior`` is added to the hybrid score of articles of a 法 or 法典 (a statute of the
+    National People's Congress) when several regulations are loaded: a citizen's question is most
+    often answered by the statute itself rather than by the rules and interpretations made under
+    it. Chosen on STARD's tuning split (``qa stard``, docs/stard.md); it orders only, never decides
+    whether to answer, and does nothing with a single regulation.
     """
 
     dense_zh: float = 0.89
     dense_en: float = 0.515
     lexical: float = 0.2
     hybrid_weight: float = 0.7
+    statute_prior: float = 0.1
 
     def dense(self, lang: str) -> float:
         return self.dense_en if lang == "en" else self.dense_zh
@@ -161,6 +171,8 @@ class Searcher:
         self.docs = [_Doc(r, a) for r, reg in enumerate(self.library) for a in reg.articles]
         self._doc_of = {(d.regulation, *d.article.key): i for i, d in enumerate(self.docs)}
         self._chapters = np.array([d.article.chapter or 0 for d in self.docs], np.int64)
+        statutes = [bool(_STATUTE.search(reg.title)) and len(self.library) > 1 for reg in self.library]
+        self._statute = np.array([statutes[d.regulation] for d in self.docs], np.float32)
         self._titles = tuple(sorted({f for reg in self.library for t in _title_forms(reg.title) for f in (f"《{t}》", t)}, key=len, reverse=True))
         docs: Sequence[_Doc] = self.docs
         if progress and len(docs) > 5000:
@@ -303,7 +315,8 @@ class Searcher:
         if n < 1:
             return [], ("条文序号从第一条开始。", f"Article numbers start at 1; there is no Article {n}.")
         key = (n, citation.suffix)
-        label_zh, label_en = article_label(*key), f"Article {article_number_en(*key)}"
+        label_zh = article_label(*key) if n < 10000 else f"第{n}条"
+        label_en = f"Article {article_number_en(*key)}"
         found = [self._doc_of[(r, *key)] for r in candidates if (r, *key) in self._doc_of]
         if len(candidates) > 1 and len(found) > 1:
             return [], (
@@ -320,7 +333,7 @@ class Searcher:
                     f"{label_en} is not among the loaded articles ({reg.coverage_en()}); load the official text with `qa import`.",
                 )
             return [], (
-                f"《{reg.title}》共{to_chinese(reg.total_articles)}条，没有{label_zh if n < 10000 else f'第{n}条'}。",
+                f"《{reg.title}》共{to_chinese(reg.total_articles)}条，没有{label_zh}。",
                 f"The regulation has {reg.total_articles} articles; there is no {label_en}.",
             )
         index = found[0]
@@ -407,7 +420,7 @@ class Searcher:
             if retriever == "dense" or not lexical.any():
                 combined = dense.copy()
             else:
-                combined = t.hybrid_weight * _minmax(dense) + (1 - t.hybrid_weight) * _minmax(lexical)
+                combined = t.hybrid_weight * _minmax(dense) + (1 - t.hybrid_weight) * _minmax(lexical) + t.statute_prior * self._statute
         eligible = keep & (lexical > 0) if retriever == "bm25" else keep
         combined = np.where(eligible, combined, -np.inf)
         candidates = np.flatnonzero(eligible)

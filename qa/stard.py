@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from qa.corpus import Regulation
-from qa.library import ROOT
+from qa.library import ROOT, title_key
 from qa.numerals import from_chinese
 from qa.retrieve import Searcher
 
@@ -114,13 +114,6 @@ def load_queries(path: str | Path) -> list[Query]:
         Query(int(r["query_id"]), str(r["问题"]), tuple(r["match_name"]), {str(k): str(v) for k, v in (r.get("相关法规") or {}).items()})
         for r in records
     ]
-
-
-def title_key(title: str) -> str:
-    """A title as both STARD and the library can be matched on: no 中华人民共和国, spaces or 、, one
-    width of brackets (labels write ``《民法典》`` where the library has ``《中华人民共和国民法典》``)."""
-    title = re.sub(r"[\s、]+", "", title).replace("中华人民共和国", "")
-    return title.replace("(", "（").replace(")", "）")
 
 
 def parse_label(name: str) -> tuple[str, int, int] | None:

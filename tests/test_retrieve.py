@@ -138,3 +138,39 @@ def test_unrelated_questions_abstain(model_searcher: Searcher, question: str) ->
     answer = model_searcher.search(question)
     assert answer.abstained and not answer.hits
     assert "1–4 of 43" in (answer.message_en or "")
+
+
+LABOUR_LAW = Path(__file__).resolve().parents[2] / "shared" / "regulations" / "library"
+
+
+def _labour_library() -> list:
+    files = [LABOUR_LAW / "社会法" / "劳动合同法(2012-12-28).md", LABOUR_LAW / "行政法规" / "劳动合同法实施条例(2008-09-18).md"]
+    if not all(f.is_file() for f in files):
+        pytest.skip("../shared/regulations/library is not beside the project")
+    from qa.importer import parse_document
+
+    return [parse_document(f) for f in files]
+
+
+def test_statute_prior_orders_the_statute_first_in_a_collection(tmp_path: Path) -> None:
+    from qa.retrieve import Thresholds
+
+    library = _labour_library()
+    question = "用人单位解除劳动合同应当支付经济补偿吗"
+    strong = Searcher(library, embedder="hash", index_dir=tmp_path, thresholds=Thresholds(statute_prior=10.0), log=lambda m: None, progress=False)
+    titles = [h.regulation_title for h in strong.search(question, k=10).hits]
+    assert titles and all(t == "中华人民共和国劳动合同法" for t in titles)
+    off = Searcher(library, embedder="hash", index_dir=tmp_path, thresholds=Thresholds(statute_prior=0.0), log=lambda m: None, progress=False)
+    assert any(h.regulation_title != "中华人民共和国劳动合同法" for h in off.search(question, k=10).hits)
+
+
+def test_statute_prior_does_nothing_with_one_regulation(tmp_path: Path) -> None:
+    from qa.retrieve import Thresholds
+
+    library = _labour_library()[:1]
+    question = "用人单位解除劳动合同应当支付经济补偿吗"
+    ranked = [
+        [(h.article, h.score) for h in Searcher(library, embedder="hash", index_dir=tmp_path, thresholds=Thresholds(statute_prior=p), log=lambda m: None, progress=False).search(question, k=10).hits]
+        for p in (0.0, 10.0)
+    ]
+    assert ranked[0] == ranked[1]
