@@ -16,8 +16,8 @@ from typing import Any, Sequence
 
 import gradio as gr
 
-from qa.corpus import Regulation
-from qa.numerals import to_chinese
+from qa.corpus import Regulation, article_number_en
+from qa.numerals import article_label, to_chinese
 from qa.render import UI_LABELS, hit_heading, relevance_label, render_hit_card_html, render_notice_html, safe_text
 from qa.retrieve import Answer, Searcher
 
@@ -235,14 +235,17 @@ def coverage_grid_html(reg: Regulation) -> str:
     return f'<div class="qa-coverage">{legend}<div class="qa-grid">{cells}</div></div>'
 
 
-def article_view_html(searcher: Searcher, number: int | None, regulation: int = 0) -> str:
-    """One article in full for the browser, or a clear 'not loaded' / 'no such article' panel."""
+def article_view_html(searcher: Searcher, number: int | str | None, regulation: int = 0) -> str:
+    """One article in full for the browser, or a clear 'not loaded' / 'no such article' panel.
+
+    ``number`` is an article number, or ``"17-1"`` for an inserted article (第十七条之一)."""
     if not searcher.library:
         return '<div class="qa-missing">未载入任何法规。 No regulation is loaded.</div>'
-    if number is None:
+    key = _article_key(number)
+    if key is None:
         return ""
     reg = searcher.library[regulation]
-    hit = searcher.article_hit(int(number), regulation=regulation)
+    hit = searcher.article_hit(key[0], regulation=regulation, suffix=key[1])
     if hit is not None:
         title = hit_heading(hit, "zh")
         title_en = hit_heading(hit, "en")
@@ -250,8 +253,8 @@ def article_view_html(searcher: Searcher, number: int | None, regulation: int = 
             f'<p class="qa-article-title">{safe_text(title)} <span class="qa-legend">{safe_text(title_en)}</span></p>'
             + render_hit_card_html(hit, "zh", rank=None, translation=True)
         )
-    n = int(number)
-    if 1 <= n <= reg.total_articles:
+    n = key[0]
+    if 1 <= n <= reg.total_articles and not key[1]:
         return (
             '<div class="qa-missing">'
             f"<p><strong>第{to_chinese(n)}条 · Article {n}</strong> — 未载入 / not loaded</p>"
@@ -259,10 +262,11 @@ def article_view_html(searcher: Searcher, number: int | None, regulation: int = 
             f"<p>This copy holds {safe_text(reg.coverage_en())}. Load the official text with <code>qa import</code> to read it.</p>"
             "</div>"
         )
+    label_zh = article_label(*key) if 1 <= n < 10000 else f"第{n}条"
     return (
         '<div class="qa-missing">'
-        f"<p>《{safe_text(reg.title)}》共{to_chinese(reg.total_articles)}条，没有第{html.escape(str(n))}条。</p>"
-        f"<p>The regulation has {reg.total_articles} articles; there is no Article {html.escape(str(n))}.</p>"
+        f"<p>《{safe_text(reg.title)}》共{to_chinese(reg.total_articles)}条，没有{html.escape(label_zh)}。</p>"
+        f"<p>The regulation has {reg.total_articles} articles; there is no Article {html.escape(article_number_en(*key))}.</p>"
         "</div>"
     )
 
@@ -278,6 +282,15 @@ def _question(value: Any) -> str:
     becomes '', and lone surrogates (a valid JSON escape such as "\\ud800", but not encodable text,
     which made the embedders raise) become spaces."""
     return _SURROGATES.sub(" ", value) if isinstance(value, str) else ""
+
+
+def _article_key(value: Any) -> tuple[int, int] | None:
+    """(number, suffix) from 17, "17" or "17-1" (the browser's value for 第十七条之一)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (int(value), 0)
+    number, _, suffix = str(value).strip().partition("-")
+    n, sub = _int(number), _int(suffix or 0)
+    return (n, sub) if n is not None and sub is not None and sub >= 0 else None
 
 
 def _int(value: Any, default: int | None = None) -> int | None:
@@ -310,12 +323,12 @@ def build_app(searcher: Searcher, *, examples: Sequence[str] = EXAMPLES, title: 
         """Answer `question` with up to `k` articles: the same JSON object as `qa ask --json` (Answer.to_dict())."""
         return searcher.search(_question(question), k=_int(k, 5) or 5).to_dict()
 
-    def articles_in(regulation: int, chapter: int | None) -> list[tuple[str, int]]:
+    def articles_in(regulation: int, chapter: int | None) -> list[tuple[str, str]]:
         if not library:
             return []
         reg = library[regulation]
         return [
-            (f"{a.label_zh} / Article {a.number}", a.number)
+            (f"{a.label_zh} / Article {a.number_en}", a.number_en)
             for a in reg.articles
             if chapter in (None, 0) or a.chapter == chapter
         ]
@@ -335,8 +348,8 @@ def build_app(searcher: Searcher, *, examples: Sequence[str] = EXAMPLES, title: 
         value = choices[0][1]
         return gr.Dropdown(choices=choices, value=value), article_view_html(searcher, value, regulation)
 
-    def open_article(regulation: int | None, number: int | float | None):
-        return article_view_html(searcher, _int(number), _int(regulation, 0) or 0)
+    def open_article(regulation: int | None, number: int | float | str | None):
+        return article_view_html(searcher, number, _int(regulation, 0) or 0)
 
     def browse_regulation_changed(regulation: int | None):
         regulation = _int(regulation, 0) or 0
@@ -360,7 +373,7 @@ def build_app(searcher: Searcher, *, examples: Sequence[str] = EXAMPLES, title: 
             loaded = library[0].article(article)
             if loaded is not None and loaded.chapter is not None:
                 b_chapter = gr.update(value=loaded.chapter)
-                b_article = gr.Dropdown(choices=articles_in(0, loaded.chapter), value=article)
+                b_article = gr.Dropdown(choices=articles_in(0, loaded.chapter), value=loaded.number_en)
         if question:
             history, _ = ask(question, [], chapter, 5)
             tab = gr.Tabs(selected="ask")

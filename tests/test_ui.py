@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from qa.corpus import Article, Chapter, Paragraph, Regulation
 from qa.render import render_hit_card_html, render_notice_html, safe_text
-from qa.retrieve import Answer, Highlight, Hit
+from qa.retrieve import Answer, Highlight, Hit, Searcher
 from qa.ui import answer_messages, article_view_html, banner_html, build_app, user_message
 
 ATTACKS = [
@@ -156,8 +157,8 @@ class FakeSearcher:
     def __init__(self, regulation: Regulation):
         self.library = (regulation,)
 
-    def article_hit(self, number: int, regulation: int = 0, paragraph: int | None = None) -> Hit | None:
-        article = self.library[0].article(number)
+    def article_hit(self, number: int, regulation: int = 0, paragraph: int | None = None, suffix: int = 0) -> Hit | None:
+        article = self.library[0].article(number, suffix)
         if article is None:
             return None
         return make_hit(article.paragraphs[0].text, article=number, paragraphs=(article.paragraphs[0].text,), highlights=(), matched_paragraphs=(), via="citation")
@@ -178,3 +179,16 @@ def test_build_app_registers_search_and_chat_endpoints(hash_searcher) -> None:  
     demo = build_app(hash_searcher)
     names = {d.api_name for d in demo.fns.values() if getattr(d, "api_visibility", "public") == "public"}
     assert {"search", "chat"} <= names
+
+
+def test_inserted_articles_have_their_own_browser_entry(tmp_path: Path) -> None:
+    criminal_law = Path(__file__).resolve().parents[2] / "shared" / "regulations" / "library" / "刑法" / "刑法.md"
+    if not criminal_law.is_file():
+        pytest.skip("../shared/regulations/library is not beside the project")
+    from qa.importer import parse_document
+
+    searcher = Searcher([parse_document(criminal_law)], embedder=None, index_dir=tmp_path, log=lambda m: None, progress=False)
+    plain, inserted = article_view_html(searcher, "17"), article_view_html(searcher, "17-1")
+    assert "第十七条" in plain and "第十七条之一" not in plain
+    assert "第十七条之一" in inserted and "已满七十五周岁的人故意犯罪的" in inserted
+    assert "没有第十七条之九" in article_view_html(searcher, "17-9")
