@@ -63,6 +63,9 @@ def parse_number(text: str) -> int:
 
 
 def article_label(number: int, suffix: int = 0) -> str:
-    """The Chinese label of an article: 第十七条, or 第十七条之一 for an inserted article (suffix 1)."""
-    label = f"第{to_chinese(number)}条"
+    """The Chinese label of an article: 第十七条, or 第十七条之一 for an inserted article (suffix 1).
+
+    A number no statute has (outside 1–9999, as a visitor may type) is written in digits, so a
+    message about it can still name it."""
+    label = f"第{to_chinese(number) if 0 < number < 10000 else number}条"
     return f"{label}之{to_chinese(suffix)}" if suffix else label

@@ -23,6 +23,7 @@ import numpy as np
 from qa.cite import Citation, find_citation
 from qa.corpus import Article, Regulation, article_number_en, citation_en, citation_zh
 from qa.index import article_context
+from qa.library import short_title
 from qa.numerals import article_label, to_chinese
 from qa.text import clean_question, detect_lang, sentences, tokens, token_set
 
@@ -315,7 +316,7 @@ class Searcher:
         if n < 1:
             return [], ("条文序号从第一条开始。", f"Article numbers start at 1; there is no Article {n}.")
         key = (n, citation.suffix)
-        label_zh = article_label(*key) if n < 10000 else f"第{n}条"
+        label_zh = article_label(*key)
         label_en = f"Article {article_number_en(*key)}"
         found = [self._doc_of[(r, *key)] for r in candidates if (r, *key) in self._doc_of]
         if len(candidates) > 1 and len(found) > 1:
@@ -487,7 +488,7 @@ class Searcher:
 
 def _title_forms(title: str) -> tuple[str, ...]:
     """How people write a title: in full, or without the 中华人民共和国 of national laws."""
-    short = title.removeprefix("中华人民共和国")
+    short = short_title(title)
     return (title, short) if short != title and len(short) >= 2 else (title,)
 
 

@@ -262,10 +262,9 @@ def article_view_html(searcher: Searcher, number: int | str | None, regulation: 
             f"<p>This copy holds {safe_text(reg.coverage_en())}. Load the official text with <code>qa import</code> to read it.</p>"
             "</div>"
         )
-    label_zh = article_label(*key) if 1 <= n < 10000 else f"第{n}条"
     return (
         '<div class="qa-missing">'
-        f"<p>《{safe_text(reg.title)}》共{to_chinese(reg.total_articles)}条，没有{html.escape(label_zh)}。</p>"
+        f"<p>《{safe_text(reg.title)}》共{to_chinese(reg.total_articles)}条，没有{html.escape(article_label(*key))}。</p>"
         f"<p>The regulation has {reg.total_articles} articles; there is no Article {html.escape(article_number_en(*key))}.</p>"
         "</div>"
     )

@@ -50,3 +50,8 @@ def test_errors(bad: str) -> None:
 def test_out_of_range(bad: int) -> None:
     with pytest.raises(ValueError):
         to_chinese(bad)
+
+
+def test_article_label_writes_impossible_numbers_in_digits() -> None:
+    assert article_label(99999) == "第99999条"
+    assert article_label(-1) == "第-1条"
