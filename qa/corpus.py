@@ -147,13 +147,21 @@ class Section:
 
 @dataclass(frozen=True)
 class Source:
-    """Where text came from: a URL or file, and what was checked or changed on the way in."""
+    """Where text came from: a URL or file, and what was checked or changed on the way in.
+
+    ``download_url`` is the publisher's file (a DOCX, say) when ``url`` is its page; the ``mirror_*``
+    fields name the public copy the text was actually read from, so it can be checked again.
+    """
 
     id: str
     url: str | None = None
     file: str | None = None
     sha256: str | None = None
     note: str | None = None
+    download_url: str | None = None
+    mirror_repository: str | None = None
+    mirror_commit: str | None = None
+    mirror_path: str | None = None
 
 
 @dataclass(frozen=True)

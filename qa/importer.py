@@ -945,7 +945,8 @@ def _sources(structure: _Structure, entry: dict[str, Any]) -> tuple[tuple[Source
     known = [Source(**{k: v for k, v in s.items() if k in Source.__dataclass_fields__}) for s in entry.get("sources", [])]
     match = next((s for s in known if s.sha256 == structure.sha256), None)
     if match is not None:
-        cited = _file_source(structure, match.id, match.url, match.note)
+        plain = _file_source(structure, match.id, match.url, match.note)
+        cited = replace(match, file=plain.file, sha256=plain.sha256, note=plain.note)
         return tuple(cited if s is match else s for s in known), cited
     cited = _file_source(structure)
     return (*known, cited), cited
