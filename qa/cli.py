@@ -44,6 +44,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         declared_articles=args.declared,
         partial=args.partial,
         progress=None if args.json else _err,
+        supplements=[Path(p) for p in args.supplements],
     )
     if args.json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False))
@@ -200,6 +201,15 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--id", help="corpus id (default: from corpus/catalogue.json, an existing corpus with the same title, or the title)")
     p.add_argument("--declared", type=int, help="the number of articles the regulation officially has (default: from the catalogue)")
     p.add_argument("--partial", action="store_true", help="accept a knowingly incomplete text (fewer articles than declared); the corpus is marked partial")
+    p.add_argument(
+        "--with",
+        dest="supplements",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="another document of the same regulation (repeatable): its articles must read exactly as PATH's, and the front matter "
+        "PATH lacks (the promulgation announcement) is taken from it",
+    )
     p.add_argument("--json", action="store_true", help="print a one-object JSON summary (title, articles, chapters, complete, …)")
     p.set_defaults(func=cmd_import)
 

@@ -31,12 +31,16 @@ __all__ = [
     "Chapter",
     "Section",
     "Source",
+    "FrontMatter",
+    "FRONT_KINDS",
     "Regulation",
     "CorpusError",
     "load_corpus",
     "save_corpus",
     "citation_zh",
     "citation_en",
+    "front_citation_zh",
+    "front_citation_en",
     "article_number_en",
     "text_sha",
     "save_translation",
@@ -164,6 +168,39 @@ class Source:
     mirror_path: str | None = None
 
 
+#: Official text that precedes the articles, by kind: (Chinese name, English name).
+FRONT_KINDS: dict[str, tuple[str, str]] = {
+    "announcement": ("公布公告", "promulgation announcement"),
+    "adoption": ("题注", "adoption note"),
+}
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """Official text before the articles: the promulgation announcement (公告) or the adoption note (题注).
+
+    It is cited and shown apart from the articles: it has no article number, and it is the only
+    official statement of who adopted the regulation, when, and under which announcement number.
+    """
+
+    kind: str
+    paragraphs: tuple[str, ...]
+    source: str | None = None
+    paragraphs_en: tuple[str, ...] | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+    @property
+    def name_zh(self) -> str:
+        return FRONT_KINDS[self.kind][0]
+
+    @property
+    def name_en(self) -> str:
+        return FRONT_KINDS[self.kind][1]
+
+
 @dataclass(frozen=True)
 class Regulation:
     """A regulation with its metadata; ``complete`` is derived from the declared article count."""
@@ -182,6 +219,7 @@ class Regulation:
     sources: tuple[Source, ...] = ()
     short_title_en: str | None = None
     notes: tuple[str, ...] = ()
+    front: tuple[FrontMatter, ...] = ()
 
     @property
     def numbered_articles(self) -> int:
@@ -207,6 +245,12 @@ class Regulation:
 
     def chapter(self, number: int | None) -> Chapter | None:
         return next((c for c in self.chapters if c.number == number), None)
+
+    def front_matter(self, kind: str) -> FrontMatter | None:
+        return next((f for f in self.front if f.kind == kind), None)
+
+    def chapter_articles(self, number: int) -> tuple[Article, ...]:
+        return tuple(a for a in self.articles if a.chapter == number)
 
     @property
     def _by_key(self) -> dict[tuple[int, int], Article]:
@@ -259,6 +303,19 @@ def citation_en(regulation: Regulation, article: int, paragraph: int | None = No
     return cite
 
 
+def front_citation_zh(regulation: Regulation, front: FrontMatter) -> str:
+    """《安徽省新能源汽车产业集群发展条例》公布公告（（十四届）第十六号）, or …题注."""
+    cite = f"《{regulation.title}》{front.name_zh}"
+    if front.kind == "announcement" and regulation.announcement:
+        cite += f"（{regulation.announcement}）"
+    return cite
+
+
+def front_citation_en(regulation: Regulation, front: FrontMatter) -> str:
+    name = regulation.short_title_en or regulation.title_en or regulation.title
+    return f"{name}, {front.name_en}"
+
+
 # ---------------------------------------------------------------- storage
 
 
@@ -301,6 +358,21 @@ def _suffix(record: dict[str, Any], path: Path, lineno: int) -> int:
     return value
 
 
+def _front(rec: dict[str, Any], meta: dict[str, Any], path: Path, lineno: int, after_body: object) -> FrontMatter:
+    kind = _need(rec, "kind", str, path, lineno)
+    if kind not in FRONT_KINDS:
+        raise CorpusError(path, lineno, "field", f"front record has kind {kind!r}; known kinds: {', '.join(FRONT_KINDS)}")
+    if after_body:
+        raise CorpusError(path, lineno, "order", "front records come before the chapters and articles")
+    paras = _need(rec, "paragraphs", list, path, lineno)
+    if not paras or not all(isinstance(p, str) and p.strip() for p in paras):
+        raise CorpusError(path, lineno, "paragraphs", f"the {kind} needs a non-empty list of non-empty paragraphs")
+    source = rec.get("source")
+    if source is not None and source not in {s.get("id") for s in meta.get("sources", [])}:
+        raise CorpusError(path, lineno, "source-ref", f"the {kind} names source {source!r}, which the metadata does not list")
+    return FrontMatter(kind, tuple(paras), source)
+
+
 def _next_keys(previous: tuple[int, int] | None) -> tuple[tuple[int, int], ...]:
     """What may follow an article: 第X+1条, or the next inserted article 第X条之Y+1."""
     if previous is None:
@@ -318,6 +390,7 @@ def load_corpus(folder: str | os.PathLike[str]) -> Regulation:
     meta: dict[str, Any] | None = None
     chapters: list[Chapter] = []
     sections: list[Section] = []
+    front: list[FrontMatter] = []
     articles: list[Article] = []
     article_lines: dict[tuple[int, int], int] = {}
     for lineno, rec in _records(path):
@@ -330,6 +403,8 @@ def load_corpus(folder: str | os.PathLike[str]) -> Regulation:
             _need(rec, "id", str, path, lineno)
             _need(rec, "title", str, path, lineno)
             meta = rec
+        elif kind == "front":
+            front.append(_front(rec, meta, path, lineno, chapters or articles))
         elif kind == "chapter":
             number = _need(rec, "number", int, path, lineno)
             if number != len(chapters) + 1:
@@ -390,6 +465,7 @@ def load_corpus(folder: str | os.PathLike[str]) -> Regulation:
         declared_articles=declared,
         sources=tuple(Source(**s) for s in meta.get("sources", [])),
         notes=tuple(meta.get("notes", [])),
+        front=tuple(front),
     )
     translation = folder / TRANSLATION_FILE
     return _apply_translation(regulation, translation) if translation.is_file() else regulation
@@ -400,6 +476,7 @@ def _apply_translation(regulation: Regulation, path: Path) -> Regulation:
     updates: dict[str, Any] = {}
     chapter_en: dict[int, str] = {}
     article_en: dict[tuple[int, int], list[str]] = {}
+    front_en: dict[str, tuple[str, ...]] = {}
     for lineno, rec in _records(path):
         if rec.get("unofficial") is not True:
             raise CorpusError(path, lineno, "unofficial", 'every translation record must say "unofficial": true')
@@ -416,6 +493,11 @@ def _apply_translation(regulation: Regulation, path: Path) -> Regulation:
             paras = _need(rec, "paragraphs", list, path, lineno)
             if article is not None and rec.get("zh_sha256") == text_sha(article.text) and len(paras) == len(article.paragraphs):
                 article_en[article.key] = paras
+        elif kind == "front":
+            front = regulation.front_matter(_need(rec, "kind", str, path, lineno))
+            paras = _need(rec, "paragraphs", list, path, lineno)
+            if front is not None and rec.get("zh_sha256") == text_sha(front.text) and len(paras) == len(front.paragraphs):
+                front_en[front.kind] = tuple(paras)
         else:
             raise CorpusError(path, lineno, "record", f"unknown translation record type {kind!r}")
     chapters = tuple(replace(c, title_en=chapter_en.get(c.number)) for c in regulation.chapters)
@@ -425,7 +507,8 @@ def _apply_translation(regulation: Regulation, path: Path) -> Regulation:
         else a
         for a in regulation.articles
     )
-    return replace(regulation, chapters=chapters, articles=articles, **updates)
+    front = tuple(replace(f, paragraphs_en=front_en.get(f.kind)) for f in regulation.front)
+    return replace(regulation, chapters=chapters, articles=articles, front=front, **updates)
 
 
 def _write_atomic(path: Path, lines: Iterable[dict[str, Any]]) -> None:
@@ -454,6 +537,8 @@ def regulation_records(regulation: Regulation) -> list[dict[str, Any]]:
         "notes": list(regulation.notes),
     }
     records = [meta]
+    for front in regulation.front:  # written only when present: corpora without front matter stay byte-identical
+        records.append({"type": "front", "kind": front.kind, "paragraphs": list(front.paragraphs), **({"source": front.source} if front.source else {})})
     for chapter in regulation.chapters:
         rec: dict[str, Any] = {"type": "chapter", "number": chapter.number, "title": chapter.title}
         if chapter.part is not None:

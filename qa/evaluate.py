@@ -1,8 +1,10 @@
 """Score retrieval on a gold question set: hit@k, MRR@10, abstention, latency — per kind and language.
 
 Question files are JSON Lines, exactly
-``{"id", "question", "lang": "zh"|"en", "kind": "paraphrase"|"keyword"|"citation"|"out_of_scope", "expected": [int]}``.
-An abstained answer shows no articles, so it scores as a miss on in-scope questions.
+``{"id", "question", "lang": "zh"|"en", "kind": "paraphrase"|"keyword"|"citation"|"out_of_scope", "expected": [int | str]}``:
+article numbers, and the names of front matter (``"announcement"``, ``"adoption"``, ``"contents"``)
+where that answers the question. An answer's ranking is its articles, then the front matter it shows.
+An abstained answer shows nothing, so it scores as a miss on in-scope questions.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from qa.corpus import CorpusError
+from qa.corpus import FRONT_KINDS, CorpusError
 from qa.retrieve import Answer, Searcher, Thresholds
 
 __all__ = ["Question", "Outcome", "load_questions", "run", "summarize", "format_table", "calibrate", "KINDS", "LANGS"]
@@ -23,6 +25,7 @@ __all__ = ["Question", "Outcome", "load_questions", "run", "summarize", "format_
 KINDS = ("paraphrase", "keyword", "citation", "out_of_scope")
 LANGS = ("zh", "en")
 _KEYS = {"id", "question", "lang", "kind", "expected"}
+_FRONT = (*FRONT_KINDS, "contents")
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class Question:
     question: str
     lang: str
     kind: str
-    expected: tuple[int, ...]
+    expected: tuple[int | str, ...]
 
     @property
     def in_scope(self) -> bool:
@@ -47,7 +50,7 @@ class Outcome:
     abstained: bool
     latency_ms: float
     signals: dict[str, float]
-    returned: tuple[int, ...]
+    returned: tuple[int | str, ...]
 
 
 def load_questions(path: str | Path) -> list[Question]:
@@ -67,8 +70,8 @@ def load_questions(path: str | Path) -> list[Question]:
         if rec["lang"] not in LANGS or rec["kind"] not in KINDS:
             raise CorpusError(path, lineno, "value", f"lang must be one of {LANGS} and kind one of {KINDS}")
         expected = rec["expected"]
-        if not isinstance(expected, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in expected):
-            raise CorpusError(path, lineno, "expected", "expected must be a list of article numbers (integers)")
+        if not isinstance(expected, list) or not all((isinstance(n, int) and not isinstance(n, bool)) or n in _FRONT for n in expected):
+            raise CorpusError(path, lineno, "expected", f"expected must be a list of article numbers (integers) and front matter names ({', '.join(_FRONT)})")
         if (rec["kind"] == "out_of_scope") != (not expected):
             raise CorpusError(path, lineno, "expected", "expected is [] exactly for out_of_scope questions")
         if rec["id"] in seen:
@@ -79,7 +82,7 @@ def load_questions(path: str | Path) -> list[Question]:
 
 
 def _outcome(question: Question, answer: Answer) -> Outcome:
-    returned = tuple(h.article for h in answer.hits)
+    returned = (*(h.article for h in answer.hits), *(f.kind for f in answer.front))
     rank = next((i for i, n in enumerate(returned, 1) if n in question.expected), None)
     return Outcome(question, rank, answer.abstained, answer.elapsed_ms, dict(answer.signals), returned)
 
@@ -167,7 +170,8 @@ def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.05) -> t
             feasible: list[tuple[float, float, float]] = []
             for dense in np.arange(0.30, 0.95, 0.005):
                 def abstains(o: Outcome) -> bool:
-                    return o.signals.get("dense", 0) < dense and o.signals.get("lexical", 0) < lexical
+                    # role evidence and front matter answer whatever the thresholds
+                    return o.signals.get("dense", 0) < dense and o.signals.get("lexical", 0) < lexical and not o.signals.get("role") and not o.signals.get("front")
 
                 scoped = [abstains(o) for o in group if o.question.in_scope]
                 oos = [abstains(o) for o in group if not o.question.in_scope]

@@ -49,7 +49,9 @@ from qa.corpus import (
     REGULATION_FILE,
     Article,
     Chapter,
+    FRONT_KINDS,
     CorpusError,
+    FrontMatter,
     Paragraph,
     Regulation,
     Section,
@@ -799,6 +801,26 @@ def _metadata(preamble: Sequence[str], articles: Sequence[_ArticleDraft]) -> dic
     }
 
 
+_ADOPTION_NOTE = re.compile(r"^[（(].*(通过|修正|修订|批准|公布|施行).*[）)]$")
+
+
+def _front_matter(structure: _Structure, source: str | None) -> tuple[FrontMatter, ...]:
+    """The promulgation announcement (from its '…公告' line to the line before the title) and the
+    adoption note (the bracketed line under the title), where the document has them."""
+    preamble = list(structure.preamble)
+    titles = {structure.title, f"《{structure.title}》"}
+    title_at = next((i for i, line in enumerate(preamble) if clean_title(line) in titles), None)
+    front: list[FrontMatter] = []
+    start = next((i for i, line in enumerate(preamble) if line.endswith("公告") and len(line) <= 30), None)
+    if start is not None and title_at is not None and start < title_at:
+        front.append(FrontMatter("announcement", tuple(preamble[start:title_at]), source))
+    after = preamble[title_at + 1 :] if title_at is not None else preamble
+    note = next((line for line in after if _ADOPTION_NOTE.match(line)), None)
+    if note is not None:
+        front.append(FrontMatter("adoption", (note,), source))
+    return tuple(front)
+
+
 # ---------------------------------------------------------------- regulation
 
 
@@ -841,6 +863,7 @@ def _regulation(structure: _Structure, regulation_id: str | None, declared: int 
         declared_articles=declared,
         sources=(source,),
         notes=tuple(f"本文件为：{s}" for s in structure.subtitles),
+        front=_front_matter(structure, source.id),
         **meta,
     )
 
@@ -940,16 +963,40 @@ def _existing_id(out_dir: Path, title: str) -> str | None:
     return None
 
 
-def _sources(structure: _Structure, entry: dict[str, Any]) -> tuple[tuple[Source, ...], Source]:
-    """Catalogue sources plus the imported file; a catalogue source whose sha256 matches the file is that file."""
-    known = [Source(**{k: v for k, v in s.items() if k in Source.__dataclass_fields__}) for s in entry.get("sources", [])]
-    match = next((s for s in known if s.sha256 == structure.sha256), None)
+def _catalogue_sources(entry: dict[str, Any]) -> tuple[Source, ...]:
+    return tuple(Source(**{k: v for k, v in s.items() if k in Source.__dataclass_fields__}) for s in entry.get("sources", []))
+
+
+def _cite(sources: tuple[Source, ...], structure: _Structure) -> tuple[tuple[Source, ...], Source]:
+    """``sources`` with the imported file cited: a known source whose sha256 matches the file is that file."""
+    match = next((s for s in sources if s.sha256 == structure.sha256), None)
     if match is not None:
         plain = _file_source(structure, match.id, match.url, match.note)
         cited = replace(match, file=plain.file, sha256=plain.sha256, note=plain.note)
-        return tuple(cited if s is match else s for s in known), cited
+        return tuple(cited if s is match else s for s in sources), cited
     cited = _file_source(structure)
-    return (*known, cited), cited
+    return (*sources, cited), cited
+
+
+def _supplement(regulation: Regulation, path: Path) -> Regulation:
+    """Add the front matter (the announcement, say) that another document of the same regulation has
+    and the main one lacks, after checking that every article it also has reads the same."""
+    structure = _structure(path, first_article=None)
+    if structure.title != regulation.title:
+        raise CorpusError(path, None, "supplement-title", f"this document is 《{structure.title}》, not 《{regulation.title}》")
+    for draft in structure.articles:
+        article = regulation.article(draft.number, draft.suffix)
+        if article is None:
+            raise CorpusError(path, draft.line, "supplement-extra", f"{draft.label} is not in the main document")
+        if tuple(draft.paragraphs) != tuple(p.text for p in article.paragraphs):
+            raise CorpusError(path, draft.line, "supplement-disagrees", f"{draft.label} differs from the main document's text")
+    sources, cited = _cite(regulation.sources, structure)
+    have = {f.kind for f in regulation.front}
+    added = [replace(f, source=cited.id) for f in _front_matter(structure, cited.id) if f.kind not in have]
+    if not added:
+        return replace(regulation, sources=sources)
+    front = sorted((*regulation.front, *added), key=lambda f: list(FRONT_KINDS).index(f.kind))
+    return replace(regulation, sources=sources, front=tuple(front))
 
 
 def _merge(regulation: Regulation, entry: dict[str, Any], warnings: list[str]) -> Regulation:
@@ -985,8 +1032,13 @@ def import_document(
     partial: bool = False,
     progress: Progress | None = None,
     catalogue: str | os.PathLike[str] = CATALOGUE_FILE,
+    supplements: Sequence[str | os.PathLike[str]] = (),
 ) -> ImportSummary:
     """Parse ``path``, add what the catalogue knows, and write ``out_dir/<id>/regulation.jsonl``.
+
+    ``supplements`` are other documents of the same regulation (an excerpt that reproduces the
+    promulgation announcement, say): their articles must read exactly as ``path``'s, and the front
+    matter ``path`` lacks is taken from them, citing them as its source.
 
     Nothing is written unless the whole document passes. A corpus in ``out_dir`` with the same
     title keeps its id (so the complete official text replaces a bundled excerpt) and its
@@ -998,11 +1050,14 @@ def import_document(
     entry = load_catalogue(catalogue).get(structure.title, {})
     declared = declared_articles if declared_articles is not None else entry.get("declared_articles")
     _check_count(structure, declared, partial)
-    sources, cited = _sources(structure, entry)
+    sources, cited = _cite(_catalogue_sources(entry), structure)
     identifier = regulation_id or _existing_id(Path(out_dir), structure.title) or entry.get("id") or slugify(structure.title)
     warnings = list(structure.warnings)
     regulation = replace(_regulation(structure, identifier, declared, cited), sources=sources)
     regulation = _merge(regulation, entry, warnings)
+    for extra in supplements:
+        regulation = _supplement(regulation, Path(extra))
+        report(f"checked {Path(extra).name} against it and took its front matter")
     _check_storable(regulation, structure)
     if not regulation.complete:
         warnings.append(f"partial: {regulation.coverage_en()}")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import html
 import re
 
-from qa.numerals import to_chinese
-from qa.retrieve import Answer, Hit
+from qa.corpus import article_number_en
+from qa.numerals import article_label, to_chinese
+from qa.retrieve import Answer, FrontHit, Hit
 
 __all__ = [
     "render_plain",
@@ -25,6 +26,8 @@ __all__ = [
     "relevance_label",
     "copy_button_html",
     "render_hit_card_html",
+    "render_front_card_html",
+    "front_heading",
     "render_notice_html",
 ]
 
@@ -55,10 +58,10 @@ LABELS = {
 def hit_heading(hit: Hit, lang: str) -> str:
     """'第三章 产业链提升 · 第十二条' or 'Chapter 3 Industrial Chain Upgrading · Article 12' (plain text)."""
     if lang == "zh":
-        article = f"第{to_chinese(hit.article)}条"
+        article = article_label(hit.article, hit.suffix)
         chapter = f"第{to_chinese(hit.chapter)}章 {hit.chapter_title or ''}".strip() if hit.chapter else ""
     else:
-        article = f"Article {hit.article}"
+        article = f"Article {article_number_en(hit.article, hit.suffix)}"
         chapter = f"Chapter {hit.chapter} {hit.chapter_title_en or hit.chapter_title or ''}".strip() if hit.chapter else ""
     return " · ".join(p for p in (chapter, article) if p)
 
@@ -101,7 +104,17 @@ def render_plain(answer: Answer, color: bool = False) -> str:
         for n in range(1, len(hit.paragraphs) + 1):
             lines.append(f"  ({n}) {marked_paragraph(hit, n, open_, close, escape=False)}")
         lines.append("")
+    for front in answer.front:
+        cite = front.citation if lang == "zh" else f"{front.citation_en}  ({front.citation})"
+        lines.append(f"[{front_heading(front, lang)}] {cite}")
+        lines += [f"  {p}" for p in front.paragraphs]
+        lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def front_heading(front: FrontHit, lang: str) -> str:
+    """'公布公告（非条文）' / 'Promulgation announcement (not an article)'."""
+    return f"{front.name}（非条文）" if lang == "zh" else f"{front.name_en.capitalize()} (not an article)"
 
 
 def render_hit_html(hit: Hit, lang: str, *, show_english: bool = True) -> str:
@@ -249,6 +262,24 @@ def render_hit_card_html(hit: Hit, lang: str, *, rank: int | None = 1, translati
         f"<code>{safe_text(cite)}</code>{other} {copy_button_html(lang)}</p>"
     )
     parts.append("</div>")
+    return "".join(parts)
+
+
+def render_front_card_html(front: FrontHit, lang: str) -> str:
+    """The announcement, adoption note or table of contents: official text, shown apart from the
+    articles, with our English (marked unofficial) for English questions and its citation."""
+    labels = UI_LABELS[lang]
+    paras = "".join(f'<p class="qa-para">{safe_text(p)}</p>' for p in front.paragraphs)
+    parts = [f'<div class="qa-hit qa-front qa-front-{html.escape(front.kind)}">']
+    parts.append(f'<div class="qa-text" lang="zh-CN" title="{html.escape(labels["official"])}">{paras}</div>')
+    if lang == "en" and front.paragraphs_en:
+        en = "".join(f'<p class="qa-para">{safe_text(p)}</p>' for p in front.paragraphs_en)
+        parts.append(f'<details class="qa-en" open lang="en"><summary>{safe_text(labels["unofficial"])}</summary>{en}</details>')
+    cite = front.citation if lang == "zh" else front.citation_en
+    parts.append(
+        f'<p class="qa-cite"><span class="qa-cite-label">{safe_text(labels["citation"])}</span> '
+        f"<code>{safe_text(cite)}</code> {copy_button_html(lang)}</p></div>"
+    )
     return "".join(parts)
 
 

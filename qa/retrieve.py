@@ -21,17 +21,18 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from qa.cite import Citation, find_citation
-from qa.corpus import Article, Regulation, article_number_en, citation_en, citation_zh
+from qa.corpus import Article, FrontMatter, Regulation, article_number_en, citation_en, citation_zh, front_citation_en, front_citation_zh
 from qa.index import article_context
 from qa.library import short_title
 from qa.numerals import article_label, to_chinese
+from qa.roles import FRONT_ROLES, article_roles, question_roles, residual
 from qa.text import clean_question, detect_lang, sentences, tokens, token_set
 
 if TYPE_CHECKING:
     from qa.embed import Embedder
     from qa.index import DenseIndex
 
-__all__ = ["RETRIEVERS", "Highlight", "Hit", "Answer", "Thresholds", "Searcher"]
+__all__ = ["RETRIEVERS", "Highlight", "Hit", "FrontHit", "Answer", "Thresholds", "Searcher"]
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
 #: Articles after the first are shown only with at least this much evidence (1.0 = the abstention
@@ -44,6 +45,9 @@ _STATUTE = re.compile(r"法典?$")
 #: Term coverage is measured on the best BM25 articles only: on a 60,000-article library, measuring
 #: every article that shares one term would cost hundreds of milliseconds.
 COVERAGE_CANDIDATES = 200
+#: A role question ("产业集群是什么意思") counts as answered by an article of that role when the
+#: article holds at least this idf-weighted share of what the question asks besides the role.
+ROLE_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,32 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class FrontHit:
+    """Official text that is not an article, shown apart from the articles: the promulgation
+    announcement, the adoption note, or the table of contents (the chapter headings)."""
+
+    regulation_id: str
+    regulation_title: str
+    kind: str
+    name: str
+    name_en: str
+    paragraphs: tuple[str, ...]
+    paragraphs_en: tuple[str, ...] | None
+    citation: str
+    citation_en: str
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["text"] = self.text
+        data["paragraphs_en_unofficial"] = data.pop("paragraphs_en")
+        return data
+
+
+@dataclass(frozen=True)
 class Answer:
     """The result of one question: hits best first, or an abstention with the reason."""
 
@@ -104,10 +134,12 @@ class Answer:
     confidence: float = 0.0
     signals: dict[str, float] = field(default_factory=dict)
     elapsed_ms: float = 0.0
+    front: tuple[FrontHit, ...] = ()
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["hits"] = [h.to_dict() for h in self.hits]
+        data["front"] = [f.to_dict() for f in self.front]
         return data
 
 
@@ -127,6 +159,9 @@ class Thresholds:
     often answered by the statute itself rather than by the rules and interpretations made under
     it. Chosen on STARD's tuning split (``qa stard``, docs/stard.md); it orders only, never decides
     whether to answer, and does nothing with a single regulation.
+
+    ``role_prior`` is added to the score of articles whose structural role (purpose, scope,
+    definitions, responsibilities, effective date, analogy: :mod:`qa.roles`) the question asks about.
     """
 
     dense_zh: float = 0.89
@@ -134,6 +169,7 @@ class Thresholds:
     lexical: float = 0.2
     hybrid_weight: float = 0.7
     statute_prior: float = 0.1
+    role_prior: float = 0.2
 
     def dense(self, lang: str) -> float:
         return self.dense_en if lang == "en" else self.dense_zh
@@ -190,6 +226,9 @@ class Searcher:
             self._sentence_sets.append(tuple(tuple(frozenset(t) for t in paragraph) for paragraph in by_sentence))
             doc_tokens.append(tokens(context) + [t for paragraph in by_sentence for sentence in paragraph for t in sentence])
         self._df = Counter(t for toks in doc_tokens for t in set(toks))
+        self._roles = [article_roles(d.article.text) for d in self.docs]
+        self._front = [(r, f) for r, reg in enumerate(self.library) for f in reg.front]
+        self._front_tokens = [token_set(f.text) | token_set(" ".join(f.paragraphs_en or ())) for _, f in self._front]
         self._bm25 = bm25s.BM25()
         self._bm25.index(doc_tokens or [[""]], show_progress=False)
         self._en_docs = [i for i, d in enumerate(self.docs) if d.article.text_en]
@@ -260,6 +299,11 @@ class Searcher:
         matched = (paragraph,) if paragraph else ()
         return self._hit(index, 1.0, "citation", matched, [])
 
+    def front_hits(self, regulation: int = 0) -> tuple[FrontHit, ...]:
+        """A regulation's front matter and table of contents, for browsing."""
+        reg = self.library[regulation]
+        return tuple(_front_hit(reg, f) for f in reg.front) + ((_contents_hit(reg),) if reg.chapters else ())
+
     # ------------------------------------------------------------ steps
 
     def _answer(self, text: str, lang: str, k: int, retriever: str, chapter: int | None, truncated: bool) -> Answer:
@@ -290,17 +334,37 @@ class Searcher:
         notice_zh = "".join(zh for zh, _ in notes) or None
         notice = " ".join(en for _, en in notes) or None
         query_terms = self._weighted_terms(text)
-        ranked, best, signals, paragraph_scores = self._rank(text, query_terms, lang, retriever_used, chapter, limit=4 * k + len(cited))
+        roles = question_roles(text)
+        rest = self._weighted_terms(residual(text))
+        front = self._front_hits(text, roles, rest) if chapter is None else ()
+        ranked, best, signals, paragraph_scores = self._rank(text, query_terms, lang, retriever_used, chapter, limit=4 * k + len(cited), roles=(roles, rest))
         cited_docs = {i for i, _ in cited}
         shown = [(i, score) for n, (i, score, e) in enumerate(ranked) if i not in cited_docs and (n == 0 or e >= SECONDARY_EVIDENCE)]
         hits = [h for _, h in cited] + [
             self._hit(i, score, retriever_used, (), query_terms, paragraph_scores.get(i, {}), whole_paragraph=n == 0)
             for n, (i, score) in enumerate(shown[: max(k - len(cited), 0)])
         ]
-        base = _with(base, retriever=retriever_used, notice=notice, notice_zh=notice_zh, signals=signals, confidence=_squash(best))
+        if front:
+            signals["front"] = float(len(front))
+        base = _with(base, retriever=retriever_used, notice=notice, notice_zh=notice_zh, signals=signals, confidence=_squash(best), front=front)
         if (best < 1.0 or not hits) and not cited:
+            if front:
+                return _with(base, abstained=False)
             return _with(base, **self._abstain_messages(chapter))
         return _with(base, hits=tuple(hits[:k]), abstained=False)
+
+    def _front_hits(self, text: str, roles: frozenset[str], rest: list[tuple[str, float]]) -> tuple[FrontHit, ...]:
+        """Front matter (and the table of contents) when the question asks what only it says: who
+        adopted the regulation, when it applies, its announcement, its chapters. In a collection,
+        only for the regulations the question names."""
+        scope = set(self._named_regulations(text)) if len(self.library) > 1 else {0}
+        found: list[FrontHit] = []
+        for (r, front), words in zip(self._front, self._front_tokens):
+            if r in scope and FRONT_ROLES[front.kind] & roles and (not rest or _coverage(rest, words) >= ROLE_COVERAGE):
+                found.append(_front_hit(self.library[r], front))
+        if "contents" in roles and not rest:
+            found += [_contents_hit(self.library[r]) for r in sorted(scope) if self.library[r].chapters]
+        return tuple(found)
 
     def _named_regulations(self, text: str) -> list[int]:
         """Regulations whose title the question names, with or without 中华人民共和国; when several
@@ -395,7 +459,14 @@ class Searcher:
         return scores, paragraphs
 
     def _rank(
-        self, text: str, terms: list[tuple[str, float]], lang: str, retriever: str, chapter: int | None, limit: int
+        self,
+        text: str,
+        terms: list[tuple[str, float]],
+        lang: str,
+        retriever: str,
+        chapter: int | None,
+        limit: int,
+        roles: tuple[frozenset[str], list[tuple[str, float]]] = (frozenset(), []),
     ) -> tuple[list[tuple[int, float, float]], float, dict[str, float], dict[int, dict[int, float]]]:
         """The best ``limit`` articles as (doc, score, evidence), the best evidence of all, the raw
         signals, and per-paragraph scores.
@@ -422,6 +493,12 @@ class Searcher:
                 combined = dense.copy()
             else:
                 combined = t.hybrid_weight * _minmax(dense) + (1 - t.hybrid_weight) * _minmax(lexical) + t.statute_prior * self._statute
+        role_match = self._role_match(*roles)
+        if role_match.any():
+            combined = combined + t.role_prior * role_match
+            evidence = np.maximum(evidence, np.where(keep & (role_match > 1), 1.0, 0.0))
+            signals["role"] = float((keep & (role_match > 1)).any())
+            lexical = np.where(role_match > 0, np.maximum(lexical, 1e-6), lexical)
         eligible = keep & (lexical > 0) if retriever == "bm25" else keep
         combined = np.where(eligible, combined, -np.inf)
         candidates = np.flatnonzero(eligible)
@@ -430,6 +507,18 @@ class Searcher:
         order = candidates[np.lexsort((candidates, -combined[candidates]))]
         ranked = [(int(i), float(combined[i]), float(evidence[i])) for i in order]
         return ranked, float(evidence[eligible].max(initial=0.0)), signals, paragraph_scores
+
+    def _role_match(self, roles: frozenset[str], rest: list[tuple[str, float]]) -> np.ndarray:
+        """Per article: 0 for no role the question asks about; 1 for a role match; 2 where the question
+        asks about that role and nothing else the article lacks (then it counts as evidence)."""
+        match = np.zeros(len(self.docs), np.float32)
+        if not roles:
+            return match
+        for i, article_roles_ in enumerate(self._roles):
+            if article_roles_ & roles:
+                words = self._token_set(i) | token_set(self.docs[i].article.text_en or "")
+                match[i] = 2.0 if not rest or _coverage(rest, words) >= ROLE_COVERAGE else 1.0
+        return match
 
     def _hit(
         self,
@@ -484,6 +573,37 @@ class Searcher:
             "message": f"{scope_zh}中没有条文回答这个问题。",
             "message_en": f"No article in {scope_en} covers this question.",
         }
+
+
+def _front_hit(regulation: Regulation, front: FrontMatter) -> FrontHit:
+    return FrontHit(
+        regulation_id=regulation.id,
+        regulation_title=regulation.title,
+        kind=front.kind,
+        name=front.name_zh,
+        name_en=front.name_en,
+        paragraphs=front.paragraphs,
+        paragraphs_en=front.paragraphs_en,
+        citation=front_citation_zh(regulation, front),
+        citation_en=front_citation_en(regulation, front),
+    )
+
+
+def _contents_hit(regulation: Regulation) -> FrontHit:
+    """The table of contents: the official chapter headings, in order."""
+    english = all(c.title_en for c in regulation.chapters)
+    name = regulation.short_title_en or regulation.title_en or regulation.title
+    return FrontHit(
+        regulation_id=regulation.id,
+        regulation_title=regulation.title,
+        kind="contents",
+        name="目录",
+        name_en="table of contents",
+        paragraphs=tuple(f"{c.label_zh}　{c.title}" for c in regulation.chapters),
+        paragraphs_en=tuple(f"Chapter {c.number} {c.title_en}" for c in regulation.chapters) if english else None,
+        citation=f"《{regulation.title}》目录",
+        citation_en=f"{name}, table of contents",
+    )
 
 
 def _title_forms(title: str) -> tuple[str, ...]:

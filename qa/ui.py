@@ -18,18 +18,24 @@ import gradio as gr
 
 from qa.corpus import Regulation, article_number_en
 from qa.numerals import article_label, to_chinese
-from qa.render import UI_LABELS, hit_heading, relevance_label, render_hit_card_html, render_notice_html, safe_text
+from qa.render import UI_LABELS, front_heading, hit_heading, relevance_label, render_front_card_html, render_hit_card_html, render_notice_html, safe_text
 from qa.retrieve import Answer, Searcher
 
 __all__ = ["build_app", "launch", "answer_messages", "user_message", "banner_html", "article_view_html", "EXAMPLES", "I18N"]
 
 EXAMPLES = [
     "增程式的车算新能源车吗？",
-    "条例里说的产业集群是什么意思？",
-    "政府在新能源汽车产业发展中发挥哪些作用？",
-    "第三条第二款",
+    "小区充电难，条例管不管？",
+    "无人驾驶汽车上路测试要向社会公布吗？",
+    "废旧动力电池怎么回收利用？",
+    "引进新能源汽车高层次人才有什么支持？",
+    "新能源汽车企业贷款难，条例怎么说？",
+    "自由贸易试验区在新能源汽车方面做什么？",
+    "条例从哪天起施行？",
+    "第二十七条第四款",
+    "What date did these rules start to apply?",
     "Do plug-in hybrids count as new energy vehicles?",
-    "What does Article 2 say?",
+    "Who is responsible for charging infrastructure planning?",
 ]
 
 I18N = gr.I18n(
@@ -96,7 +102,7 @@ button.qa-copy:hover { background: #f1f5f9; }
 .qa-abstain { margin: .2rem 0; font-weight: 500; }
 .qa-missing { border: 1px dashed #94a3b8; border-radius: 8px; padding: .7rem .9rem; color: #475569; background: #f8fafc; }
 .qa-grid { display: flex; flex-wrap: wrap; gap: 4px; margin-top: .4rem; }
-.qa-grid span { min-width: 2.1em; text-align: center; font-size: .78rem; border-radius: 4px; padding: .1rem .2rem; }
+.qa-grid span, .qa-grid a { min-width: 2.1em; text-decoration: none; text-align: center; font-size: .78rem; border-radius: 4px; padding: .1rem .2rem; }
 .qa-grid .qa-in { background: #dcfce7; color: #14532d; border: 1px solid #86efac; }
 .qa-grid .qa-out { background: #f1f5f9; color: #94a3b8; border: 1px dashed #cbd5e1; }
 .qa-legend { font-size: .8rem; color: #64748b; }
@@ -174,6 +180,9 @@ def answer_messages(answer: Answer) -> list[dict[str, Any]]:
             metadata["status"] = "done"  # collapsed: a further candidate
         # The relevance is in the block's log line, so the card itself leaves it out (rank=None).
         messages.append({"role": "assistant", "content": render_hit_card_html(hit, lang, rank=None), "metadata": metadata})
+    for front in answer.front:
+        metadata = {"title": _plain(front_heading(front, lang)), "log": _plain(front.citation if lang == "zh" else front.citation_en)}
+        messages.append({"role": "assistant", "content": render_front_card_html(front, lang), "metadata": metadata})
     return messages
 
 
@@ -219,18 +228,34 @@ def _chapter_label(reg: Regulation, number: int) -> str:
     return f"{chapter.label_zh} {chapter.title}{en}"
 
 
+def front_matter_html(searcher: Searcher, regulation: int = 0) -> str:
+    """The regulation's announcement and adoption note (official text that is not an article)."""
+    if not searcher.library:
+        return ""
+    reg = searcher.library[regulation]
+    cards = []
+    for front in searcher.front_hits(regulation):
+        cards.append(
+            f'<p class="qa-article-title">{safe_text(front_heading(front, "zh"))} '
+            f'<span class="qa-legend">{safe_text(front_heading(front, "en"))}</span></p>' + render_front_card_html(front, "zh")
+        )
+    if not cards:
+        return ""
+    return f'<div class="qa-front-matter" aria-label="{html.escape(reg.title)}">{"".join(cards)}</div>'
+
+
 def coverage_grid_html(reg: Regulation) -> str:
     """Every article number of the regulation: loaded ones green, missing ones greyed 'not loaded'."""
     loaded = {a.number for a in reg.articles}
     cells = "".join(
-        f'<span class="qa-in" title="第{to_chinese(n)}条 · Article {n}">{n}</span>'
+        f'<a class="qa-in" href="?article={n}" title="第{to_chinese(n)}条 · Article {n}">{n}</a>'
         if n in loaded
         else f'<span class="qa-out" title="第{to_chinese(n)}条 未载入 · Article {n} not loaded">{n}</span>'
         for n in range(1, reg.total_articles + 1)
     )
     legend = (
-        '<p class="qa-legend">绿色：已载入；灰色虚框：未载入（不显示任何文字）。'
-        " Green: loaded; grey dashed: not loaded (no text is shown for these).</p>"
+        '<p class="qa-legend">绿色：已载入（点击打开该条的链接）；灰色虚框：未载入（不显示任何文字）。'
+        " Green: loaded (each is a link to the article); grey dashed: not loaded (no text is shown for these).</p>"
     )
     return f'<div class="qa-coverage">{legend}<div class="qa-grid">{cells}</div></div>'
 
@@ -355,7 +380,7 @@ def build_app(searcher: Searcher, *, examples: Sequence[str] = EXAMPLES, title: 
         reg = library[regulation]
         chapters = [(_chapter_label(reg, c.number), c.number) for c in reg.chapters] or [("全部 / All", 0)]
         dropdown, view = browse_chapter_changed(regulation, chapters[0][1])
-        return gr.Dropdown(choices=chapters, value=chapters[0][1]), dropdown, view, coverage_grid_html(reg)
+        return gr.Dropdown(choices=chapters, value=chapters[0][1]), dropdown, view, coverage_grid_html(reg), front_matter_html(searcher, regulation)
 
     def on_load(request: gr.Request):
         """Deep links: ?q=… asks a question (with optional &chapter=N), ?article=N opens an article."""
@@ -439,12 +464,13 @@ def build_app(searcher: Searcher, *, examples: Sequence[str] = EXAMPLES, title: 
                     article_view_html(searcher, initial_articles[0][1]) if initial_articles else "", elem_id="qa-article-view"
                 )
                 coverage = gr.HTML(coverage_grid_html(first) if first else "", elem_id="qa-coverage")
+                front_view = gr.HTML(front_matter_html(searcher), elem_id="qa-front-matter")
 
         hidden = {"api_visibility": "private"}
         ask_button.click(ask, [question, chatbot, chapter, k], [chatbot, question], api_name="chat", api_description=ask.__doc__)
         question.submit(ask, [question, chatbot, chapter, k], [chatbot, question], **hidden)
         clear.click(lambda: ([], ""), None, [chatbot, question], **hidden)
-        browse_reg.change(browse_regulation_changed, [browse_reg], [browse_chapter, browse_article, article_view, coverage], **hidden)
+        browse_reg.change(browse_regulation_changed, [browse_reg], [browse_chapter, browse_article, article_view, coverage, front_view], **hidden)
         browse_chapter.input(browse_chapter_changed, [browse_reg, browse_chapter], [browse_article, article_view], **hidden)
         browse_article.input(open_article, [browse_reg, browse_article], [article_view], **hidden)
         open_button.click(open_article, [browse_reg, number], [article_view], **hidden)

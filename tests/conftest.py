@@ -42,6 +42,28 @@ def hash_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
     )
 
 
+def partial_library() -> list:
+    """The bundled regulation cut to Articles 1–4 of its declared 43: what an excerpt loads as."""
+    corpus = default_corpus()
+    if not (Path(corpus) / "regulation.jsonl").is_file():
+        pytest.skip(f"bundled corpus not found at {corpus}")
+    regulation = load_library(corpus)[0]
+    return [replace(regulation, articles=regulation.articles[:4])]
+
+
+@pytest.fixture(scope="session")
+def partial_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    """A searcher over a partial corpus (Articles 1–4 of 43), for the messages that say so."""
+    return Searcher(
+        partial_library(),
+        embedder="hash",
+        index_dir=tmp_path_factory.mktemp("partial-index"),
+        thresholds=hash_thresholds(),
+        log=lambda message: None,
+        progress=False,
+    )
+
+
 @pytest.fixture(scope="session")
 def app_url(hash_searcher: Searcher) -> Iterator[str]:
     """The app, as `python app.py` builds it, on 127.0.0.1 and a free port."""

@@ -35,13 +35,23 @@ def test_search_returns_article_3_in_the_qa_ask_json_shape(client, hash_searcher
 def test_search_abstains_with_the_engines_message(client) -> None:  # type: ignore[no-untyped-def]
     result = client.predict("今天天气怎么样？", 5, api_name="/search")
     assert result["abstained"] is True and result["hits"] == []
-    assert "第一条至第四条" in result["message"]
-    assert "Articles 1–4 of 43" in result["message_en"]
+    assert result["message"] == "《安徽省新能源汽车产业集群发展条例》中没有条文回答这个问题。"
+    assert result["message_en"] == "No article in the Regulations covers this question."
 
 
-def test_search_of_a_missing_article_says_it_is_not_loaded(client) -> None:  # type: ignore[no-untyped-def]
-    result = client.predict("第十二条", 5, api_name="/search")
-    assert result["abstained"] is True and "qa import" in result["message_en"]
+def test_search_of_a_missing_article_names_the_article_count(client) -> None:  # type: ignore[no-untyped-def]
+    result = client.predict("第四十四条", 5, api_name="/search")
+    assert result["abstained"] is True and result["hits"] == []
+    assert "共四十三条，没有第四十四条" in result["message"]
+    assert "The regulation has 43 articles; there is no Article 44." in result["message_en"]
+
+
+def test_search_returns_front_matter_apart_from_the_articles(client) -> None:  # type: ignore[no-untyped-def]
+    result = client.predict("公告是第几号？", 5, api_name="/search")
+    assert result["abstained"] is False
+    announcement = next(f for f in result["front"] if f["kind"] == "announcement")
+    assert "（十四届）第十六号" in announcement["paragraphs"]
+    assert announcement["citation"] == "《安徽省新能源汽车产业集群发展条例》公布公告（（十四届）第十六号）"
 
 
 def test_chat_endpoint_returns_messages_with_the_cited_article(client) -> None:  # type: ignore[no-untyped-def]

@@ -47,8 +47,23 @@ def test_ask_json_shape(capsys: pytest.CaptureFixture[str], tmp_path: Path, monk
 
 def test_ask_plain_output_names_missing_articles(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path))
-    assert main(["ask", "Article 30", "--model", "hash"]) == 0
-    assert "Article 30 is not among the loaded articles (Articles 1–4 of 43)" in capsys.readouterr().out
+    assert main(["ask", "第四十四条", "--model", "hash"]) == 0
+    assert "《安徽省新能源汽车产业集群发展条例》共四十三条，没有第四十四条。" in capsys.readouterr().out
+
+
+def test_ask_last_article_gives_its_official_text(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path))
+    assert main(["ask", "第四十三条", "--model", "hash"]) == 0
+    out = capsys.readouterr().out
+    assert "《安徽省新能源汽车产业集群发展条例》第四十三条" in out and "本条例自2024年3月1日起施行。" in out
+
+
+def test_ask_plain_output_shows_front_matter(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path))
+    assert main(["ask", "条例哪天起生效？", "--model", "hash"]) == 0
+    out = capsys.readouterr().out
+    assert "[公布公告（非条文）] 《安徽省新能源汽车产业集群发展条例》公布公告（（十四届）第十六号）" in out
+    assert "现予公布，自2024年3月1日起施行。" in out
 
 
 def test_import_json_summary(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

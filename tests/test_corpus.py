@@ -49,13 +49,16 @@ def write(folder: Path, records: list[Any], name: str = REGULATION_FILE) -> Path
 
 def test_bundled_corpus() -> None:
     regulation = load_corpus(BUNDLED)
-    assert [a.number for a in regulation.articles] == [1, 2, 3, 4]
+    assert [a.number for a in regulation.articles] == list(range(1, 44))
     assert [c.title for c in regulation.chapters] == ["总则", "创新引领", "产业链提升", "场景拓展", "开放合作", "支撑保障", "附则"]
-    assert not regulation.complete and regulation.declared_articles == 43
+    assert regulation.complete and regulation.declared_articles == 43
+    ranges = {c.number: [a.number for a in regulation.chapter_articles(c.number)] for c in regulation.chapters}
+    assert {n: (r[0], r[-1]) for n, r in ranges.items()} == {1: (1, 8), 2: (9, 17), 3: (18, 23), 4: (24, 29), 5: (30, 34), 6: (35, 41), 7: (42, 43)}
     assert regulation.short_title_en == "Anhui NEV Industry Cluster Regulations"
     assert all(a.text_en for a in regulation.articles)
     assert regulation.chapters[0].title_en == "General Provisions"
-    assert regulation.coverage_zh() == "第一条至第四条（全文共四十三条）"
+    assert regulation.coverage_zh() == "第一条至第四十三条（全文共四十三条）"
+    assert [f.kind for f in regulation.front] == ["announcement", "adoption"]
 
 
 def test_round_trip(tmp_path: Path) -> None:

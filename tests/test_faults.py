@@ -95,8 +95,9 @@ _LINE = re.compile(r"(regulation|translation\.en)\.jsonl:\d+: \[")
 
 
 def _cut_mid_line(path: Path) -> None:
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) * 2 // 3])
+    """Cut two thirds in, at a character boundary (a cut inside a character is the encoding case)."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: len(text) * 2 // 3], encoding="utf-8")
 
 
 def _cut_at_line(path: Path) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -238,15 +240,80 @@ def test_draft_excerpt() -> None:
 
 
 def test_reimport_reproduces_bundled_corpus(tmp_path: Path) -> None:
+    """The bundled corpus is exactly what `qa import final-full-flk.txt --with final-excerpt.txt` writes."""
+    summary = import_document(shared(ANHUI / "final-full-flk.txt"), tmp_path, supplements=[shared(ANHUI / "final-excerpt.txt")])
+    assert summary.id == "anhui-nev-clusters" and summary.articles == 43 and summary.chapters == 7 and summary.complete
+    assert (tmp_path / "anhui-nev-clusters" / REGULATION_FILE).read_bytes() == (BUNDLED / REGULATION_FILE).read_bytes()
+
+
+def test_excerpt_imports_as_a_partial_corpus(tmp_path: Path) -> None:
     summary = import_document(shared(ANHUI / "final-excerpt.txt"), tmp_path)
     assert summary.id == "anhui-nev-clusters" and summary.articles == 4 and summary.chapters == 7 and not summary.complete
-    assert (tmp_path / "anhui-nev-clusters" / REGULATION_FILE).read_bytes() == (BUNDLED / REGULATION_FILE).read_bytes()
+    regulation = load_corpus(tmp_path / "anhui-nev-clusters")
+    assert regulation.coverage_en() == "Articles 1–4 of 43" and not regulation.complete
+    assert [f.kind for f in regulation.front] == ["announcement", "adoption"]
+    assert any("Not all 43 articles are loaded" in note for note in regulation.notes)
+
+
+def test_every_article_equals_the_official_text() -> None:
+    """Each article of the bundled corpus is, character for character, its lines of final-full-flk.txt
+    (the label and the ideographic space after it are layout)."""
+    source = shared(ANHUI / "final-full-flk.txt").read_text(encoding="utf-8")
+    by_label: dict[str, list[str]] = {}
+    label = None
+    for line in source.splitlines():
+        match = re.match(r"^(第[一二三四五六七八九十]+条)　(.*)$", line)
+        if match:
+            label = match.group(1)
+            by_label[label] = [match.group(2)]
+        elif re.match(r"^第[一二三四五六七八九十]+章　", line) or not line.strip():
+            label = None
+        elif label is not None:
+            by_label[label].append(line)
+    regulation = load_corpus(BUNDLED)
+    assert len(by_label) == 43 and regulation.complete and regulation.numbered_articles == 43
+    for article in regulation.articles:
+        assert [p.text for p in article.paragraphs] == by_label[article.label_zh], article.label_zh
+        assert article.source == "flk"
+
+
+def test_front_matter_is_the_official_text() -> None:
+    regulation = load_corpus(BUNDLED)
+    announcement, adoption = regulation.front
+    assert announcement.kind == "announcement" and announcement.source == "evb"
+    assert announcement.paragraphs[1] == "（十四届）第十六号"
+    assert announcement.paragraphs[2] == "《安徽省新能源汽车产业集群发展条例》已经2023年12月28日安徽省第十四届人民代表大会常务委员会第六次会议通过，现予公布，自2024年3月1日起施行。"
+    flk = shared(ANHUI / "final-full-flk.txt").read_text(encoding="utf-8").splitlines()
+    assert adoption.kind == "adoption" and adoption.source == "flk" and adoption.paragraphs[0] in flk
+
+
+def test_bundled_sources_name_the_flk_page_download_and_mirror() -> None:
+    regulation = load_corpus(BUNDLED)
+    flk = next(s for s in regulation.sources if s.id == "flk")
+    assert flk.url and flk.url.startswith("https://flk.npc.gov.cn/detail2.html?")
+    assert flk.download_url == "https://wb.flk.npc.gov.cn/dfxfg/WORD/08fcfd3667f547d0913d7a09a709ea52.docx"
+    assert (flk.mirror_repository, flk.mirror_commit, flk.mirror_path) == (
+        "jacksunhack/China_Law_Database",
+        "45d12995baf000eb436b03f59911db589835662c",
+        "dfxfg/txt/08fcfd3667f547d0913d7a09a709ea52.txt",
+    )
+    assert flk.sha256 == hashlib.sha256(shared(ANHUI / "final-full-flk.txt").read_bytes()).hexdigest()
+
+
+def test_supplement_must_agree_with_the_main_text(tmp_path: Path) -> None:
+    changed = tmp_path / "excerpt.txt"
+    changed.write_text(shared(ANHUI / "final-excerpt.txt").read_text(encoding="utf-8").replace("优化产业空间布局", "优化产业布局"), encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(CorpusError) as info:
+        import_document(shared(ANHUI / "final-full-flk.txt"), out, supplements=[changed])
+    assert info.value.rule == "supplement-disagrees" and "第一条" in info.value.message
+    assert not out.exists() or not any(out.iterdir())
 
 
 def test_translations_survive_reimport(tmp_path: Path) -> None:
     shutil.copytree(BUNDLED, tmp_path / "anhui-nev-clusters")
     before = (BUNDLED / TRANSLATION_FILE).read_bytes()
-    import_document(shared(ANHUI / "final-excerpt.txt"), tmp_path)
+    import_document(shared(ANHUI / "final-full-flk.txt"), tmp_path)
     assert (tmp_path / "anhui-nev-clusters" / TRANSLATION_FILE).read_bytes() == before
     regulation = load_corpus(tmp_path / "anhui-nev-clusters")
     assert all(a.text_en for a in regulation.articles) and regulation.title_en
