@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: install run test browser
+.PHONY: install run test browser corpus
 
 install: $(VENV)/.installed
 
@@ -28,3 +28,7 @@ browser:
 
 test: install browser
 	$(PY) -m pytest
+
+# Remake the bundled corpus from the official sources in ../shared (byte for byte; tested).
+corpus: install
+	$(VENV)/bin/qa import ../shared/regulations/anhui-nev-clusters/final-full-flk.txt --with ../shared/regulations/anhui-nev-clusters/final-excerpt.txt

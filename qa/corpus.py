@@ -304,16 +304,17 @@ def citation_en(regulation: Regulation, article: int, paragraph: int | None = No
 
 
 def front_citation_zh(regulation: Regulation, front: FrontMatter) -> str:
-    """《安徽省新能源汽车产业集群发展条例》公布公告（（十四届）第十六号）, or …题注."""
-    cite = f"《{regulation.title}》{front.name_zh}"
-    if front.kind == "announcement" and regulation.announcement:
-        cite += f"（{regulation.announcement}）"
-    return cite
+    """An announcement by its own name, 安徽省人民代表大会常务委员会公告（十四届）第十六号, where its
+    heading and number are known; else 《title》公布公告 (or 《title》题注)."""
+    if front.kind == "announcement" and regulation.announcement and front.paragraphs[0].endswith("公告"):
+        return f"{front.paragraphs[0]}{regulation.announcement}"
+    return f"《{regulation.title}》{front.name_zh}"
 
 
 def front_citation_en(regulation: Regulation, front: FrontMatter) -> str:
     name = regulation.short_title_en or regulation.title_en or regulation.title
-    return f"{name}, {front.name_en}"
+    number = f" {regulation.announcement}" if front.kind == "announcement" and regulation.announcement else ""
+    return f"{name}, {front.name_en}{number}"
 
 
 # ---------------------------------------------------------------- storage

@@ -107,6 +107,8 @@ button.qa-copy:hover { background: #f1f5f9; }
 .qa-grid .qa-out { background: #f1f5f9; color: #94a3b8; border: 1px dashed #cbd5e1; }
 .qa-legend { font-size: .8rem; color: #64748b; }
 .qa-article-title { font-weight: 600; margin: 0 0 .3rem 0; }
+.qa-front-matter { border-top: 1px solid #e2e8f0; margin-top: .8rem; }
+.qa-front-matter .qa-article-title { margin-top: .9rem; }
 #qa-chat .message { max-width: 100%; }
 #qa-chat .message-row.bot-row { padding-top: 2px; padding-bottom: 2px; }
 #qa-chat .message-row.bot-row .message { margin-bottom: 0; }

@@ -51,7 +51,7 @@ def test_search_returns_front_matter_apart_from_the_articles(client) -> None:  #
     assert result["abstained"] is False
     announcement = next(f for f in result["front"] if f["kind"] == "announcement")
     assert "（十四届）第十六号" in announcement["paragraphs"]
-    assert announcement["citation"] == "《安徽省新能源汽车产业集群发展条例》公布公告（（十四届）第十六号）"
+    assert announcement["citation"] == "安徽省人民代表大会常务委员会公告（十四届）第十六号"
 
 
 def test_chat_endpoint_returns_messages_with_the_cited_article(client) -> None:  # type: ignore[no-untyped-def]

@@ -95,7 +95,7 @@ def test_desktop_question_shows_cited_article_with_highlights(page_at) -> None: 
     assert card.query_selector("mark") is not None, "the answering sentence should be marked"
     assert card.query_selector("button.qa-copy") is not None
     assert "第一章 总则 · 第三条" in page.inner_text("#qa-chat")
-    assert "Articles 1–4 of 43" in page.inner_text("#qa-banner")
+    assert page.query_selector("#qa-banner .qa-banner") is None, "the bundled corpus is complete: no partial banner"
     assert page.external_requests == []  # type: ignore[attr-defined]
     assert shot(page, "desktop-answer").stat().st_size > 10_000
 
@@ -135,24 +135,49 @@ def test_injected_markup_stays_text(page_at) -> None:  # type: ignore[no-untyped
     shot(page, "desktop-injection")
 
 
+def test_later_chapters_answer_in_chat(page_at) -> None:  # type: ignore[no-untyped-def]
+    page = page_at(DESKTOP)
+    ask(page, "小区充电难，条例管不管？")
+    card = page.wait_for_selector('#qa-chat .qa-hit.qa-art-35', timeout=TIMEOUT)
+    assert "老旧小区充换电基础设施建设" in card.inner_text()
+    assert "第六章 支撑保障 · 第三十五条" in page.inner_text("#qa-chat")
+    shot(page, "desktop-answer-charging")
+    page = page_at(PHONE)
+    ask(page, "条例哪天起生效？")
+    front = page.wait_for_selector("#qa-chat .qa-front-announcement", timeout=TIMEOUT)
+    assert "（十四届）第十六号" in front.inner_text() and "公布公告（非条文）" in page.inner_text("#qa-chat")
+    assert page.query_selector("#qa-chat .qa-hit.qa-art-43") is not None
+    shot(page, "phone-answer-effective-date")
+
+
 def test_deep_links_open_article_and_run_question(page_at) -> None:  # type: ignore[no-untyped-def]
     page = page_at(DESKTOP, "?article=12")
-    panel = page.wait_for_selector("#qa-article-view .qa-missing", timeout=TIMEOUT)
-    assert "第十二条" in panel.inner_text() and "not loaded" in panel.inner_text()
-    shot(page, "desktop-article-12-not-loaded")
+    view = page.wait_for_selector("#qa-article-view .qa-hit.qa-art-12", timeout=TIMEOUT)
+    assert "第十二条" in page.inner_text("#qa-article-view") and "省人民政府科技部门应当建立" in view.inner_text()
+    shot(page, "desktop-article-12")
 
     page = page_at(PHONE, "?q=%E7%AC%AC%E4%BA%8C%E6%9D%A1")  # ?q=第二条
     card = page.wait_for_selector('#qa-chat .qa-hit.qa-art-2', timeout=TIMEOUT)
     assert "本条例适用于本省行政区域内" in card.inner_text()
 
 
-def test_browser_tab_lists_loaded_articles_and_marks_missing(page_at) -> None:  # type: ignore[no-untyped-def]
+def test_browser_tab_shows_the_whole_regulation(page_at) -> None:  # type: ignore[no-untyped-def]
     page = page_at(DESKTOP, "?article=3")
     view = page.wait_for_selector('#qa-article-view .qa-hit.qa-art-3', timeout=TIMEOUT)
     assert "第二款" in view.inner_text()
     grid = page.query_selector("#qa-coverage")
-    assert len(grid.query_selector_all(".qa-in")) == 4 and len(grid.query_selector_all(".qa-out")) == 39
+    links = grid.query_selector_all("a.qa-in")
+    assert len(links) == 43 and not grid.query_selector_all(".qa-out")
+    assert [a.get_attribute("href") for a in links] == [f"?article={n}" for n in range(1, 44)]
+    front = page.query_selector("#qa-front-matter").inner_text()
+    assert "（十四届）第十六号" in front and "第七章　附则" in front
     shot(page, "desktop-browse")
+    links[34].click()
+    page.wait_for_selector('#qa-article-view .qa-hit.qa-art-35', timeout=TIMEOUT)
+    shot(page, "desktop-browse-article-35")
+    phone = page_at(PHONE, "?article=27")
+    phone.wait_for_selector('#qa-article-view .qa-hit.qa-art-27', timeout=TIMEOUT)
+    shot(phone, "phone-browse-article-27")
 
 
 def test_copy_button_copies_the_citation(browser, app_url: str) -> None:  # type: ignore[no-untyped-def]

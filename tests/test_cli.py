@@ -62,7 +62,7 @@ def test_ask_plain_output_shows_front_matter(capsys: pytest.CaptureFixture[str],
     monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path))
     assert main(["ask", "条例哪天起生效？", "--model", "hash"]) == 0
     out = capsys.readouterr().out
-    assert "[公布公告（非条文）] 《安徽省新能源汽车产业集群发展条例》公布公告（（十四届）第十六号）" in out
+    assert "[公布公告（非条文）] 安徽省人民代表大会常务委员会公告（十四届）第十六号" in out
     assert "现予公布，自2024年3月1日起施行。" in out
 
 

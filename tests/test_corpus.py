@@ -189,13 +189,24 @@ def test_unknown_translation_record(tmp_path: Path) -> None:
     assert (caught.value.rule, caught.value.line) == ("record", 1)
 
 
-def test_bundled_translation_is_unofficial_and_covers_articles_1_to_4_only(tmp_path: Path) -> None:
+def test_bundled_translation_is_unofficial_and_covers_every_article(tmp_path: Path) -> None:
     lines = (BUNDLED / TRANSLATION_FILE).read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert all(r["unofficial"] is True for r in records)
-    assert sorted(r["number"] for r in records if r["type"] == "article") == [1, 2, 3, 4]
+    assert sorted(r["number"] for r in records if r["type"] == "article") == list(range(1, 44))
+    assert [r["kind"] for r in records if r["type"] == "front"] == ["announcement", "adoption"]
     shutil.copytree(BUNDLED, tmp_path / "c")
-    assert load_corpus(tmp_path / "c").article(4).text_en
+    regulation = load_corpus(tmp_path / "c")
+    assert all(a.text_en for a in regulation.articles) and all(f.paragraphs_en for f in regulation.front)
+
+
+def test_stale_front_matter_translation_is_dropped(tmp_path: Path) -> None:
+    shutil.copytree(BUNDLED, tmp_path / "c")
+    path = tmp_path / "c" / REGULATION_FILE
+    path.write_text(path.read_text(encoding="utf-8").replace("现予公布", "现在公布", 1), encoding="utf-8")
+    regulation = load_corpus(tmp_path / "c")
+    assert regulation.front_matter("announcement").paragraphs_en is None
+    assert regulation.front_matter("adoption").paragraphs_en
 
 
 # ---------------------------------------------------------------- inserted articles (第X条之Y)
