@@ -137,7 +137,7 @@ def test_injected_markup_stays_text(page_at) -> None:  # type: ignore[no-untyped
 
 def test_later_chapters_answer_in_chat(page_at) -> None:  # type: ignore[no-untyped-def]
     page = page_at(DESKTOP)
-    ask(page, "小区充电难，条例管不管？")
+    ask(page, "老旧小区的充电设施建设，条例怎么规定？")  # the app under test runs the hash test double: keyword evidence
     card = page.wait_for_selector('#qa-chat .qa-hit.qa-art-35', timeout=TIMEOUT)
     assert "老旧小区充换电基础设施建设" in card.inner_text()
     assert "第六章 支撑保障 · 第三十五条" in page.inner_text("#qa-chat")
