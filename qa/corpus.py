@@ -220,6 +220,7 @@ class Regulation:
     short_title_en: str | None = None
     notes: tuple[str, ...] = ()
     front: tuple[FrontMatter, ...] = ()
+    structure_warnings: tuple[str, ...] = ()  # heading defects a lenient import left out: its chapters are not the official ones
 
     @property
     def numbered_articles(self) -> int:
@@ -382,6 +383,14 @@ def _next_keys(previous: tuple[int, int] | None) -> tuple[tuple[int, int], ...]:
     return ((number + 1, 0), (number, suffix + 1))
 
 
+def _structure_warnings(meta: dict[str, Any], path: Path, lineno: int) -> tuple[str, ...]:
+    """The heading defects a lenient import recorded (absent: none)."""
+    value = meta.get("structure_warnings", [])
+    if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
+        raise CorpusError(path, lineno, "field", 'regulation record has "structure_warnings" that is not a list of strings')
+    return tuple(value)
+
+
 def load_corpus(folder: str | os.PathLike[str]) -> Regulation:
     """Read and validate a corpus folder; raise CorpusError naming file, line and rule on any defect."""
     folder = Path(folder)
@@ -389,6 +398,7 @@ def load_corpus(folder: str | os.PathLike[str]) -> Regulation:
     if not path.is_file():
         raise CorpusError(path, None, "missing", f"no {REGULATION_FILE} in {folder} (build one with `qa import`)")
     meta: dict[str, Any] | None = None
+    meta_line = 1
     chapters: list[Chapter] = []
     sections: list[Section] = []
     front: list[FrontMatter] = []
@@ -403,7 +413,7 @@ def load_corpus(folder: str | os.PathLike[str]) -> Regulation:
                 raise CorpusError(path, lineno, "format", f"unknown format version {rec.get('format')!r} (expected {FORMAT_VERSION})")
             _need(rec, "id", str, path, lineno)
             _need(rec, "title", str, path, lineno)
-            meta = rec
+            meta, meta_line = rec, lineno
         elif kind == "front":
             front.append(_front(rec, meta, path, lineno, chapters or articles))
         elif kind == "chapter":
@@ -467,6 +477,7 @@ def load_corpus(folder: str | os.PathLike[str]) -> Regulation:
         sources=tuple(Source(**s) for s in meta.get("sources", [])),
         notes=tuple(meta.get("notes", [])),
         front=tuple(front),
+        structure_warnings=_structure_warnings(meta, path, meta_line),
     )
     translation = folder / TRANSLATION_FILE
     return _apply_translation(regulation, translation) if translation.is_file() else regulation
@@ -537,6 +548,8 @@ def regulation_records(regulation: Regulation) -> list[dict[str, Any]]:
         "sources": [{k: v for k, v in asdict(s).items() if v is not None} for s in regulation.sources],
         "notes": list(regulation.notes),
     }
+    if regulation.structure_warnings:  # only for lenient imports: other files stay byte-identical
+        meta["structure_warnings"] = list(regulation.structure_warnings)
     records = [meta]
     for front in regulation.front:  # written only when present: corpora without front matter stay byte-identical
         records.append({"type": "front", "kind": front.kind, "paragraphs": list(front.paragraphs), **({"source": front.source} if front.source else {})})

@@ -1,8 +1,8 @@
 """Import a published regulation into a corpus folder, keeping its text exactly as published.
 
 Reads plain text (copied from an official web page or exported from a DOCX), the Markdown of the
-shared law library (``# title`` … ``<!-- INFO END -->`` … ``## 第X章``), saved HTML pages and DOCX
-files. Every format is first reduced to numbered source lines; one parser then finds the structure
+shared law library (``# title`` … ``<!-- INFO END -->`` … ``## 第X章``), saved HTML pages, DOCX
+files and PDFs (their text layer and layout, :mod:`qa.pdf`). Every format is first reduced to numbered source lines; one parser then finds the structure
 (编 / 章 / 节 / 条) and checks it, so an error always names the line of the file the user gave us.
 
 Rules (each raises :class:`~qa.corpus.CorpusError` with the rule name shown):
@@ -23,6 +23,10 @@ Rules (each raises :class:`~qa.corpus.CorpusError` with the rule name shown):
   the document or restart at 第一章 in each new 编; 节 run on by one within their 章.
 - ``article-outside-chapter``: when the document has chapters, every article sits in one.
 - ``orphan-text``: text directly under a 章/节 heading that belongs to no article (lost labels).
+- Heading rules are strict by default; ``strict_headings=False`` (``qa import --lenient``) keeps the
+  checked articles, leaves a broken 编/章/节 structure out and reports each defect, and takes a bare
+  heading title (``监督管理``, a 第X章 whose label was lost) out of the article it would end
+  (``lost-heading``). Article rules are never relaxed.
 - ``empty-article``: a ``第X条`` with no text.
 - ``article-count``: more articles than declared is an error; fewer is an error unless the document
   is evidently an excerpt (its own 目录 lists chapters its body never reaches) or ``partial=True``.
@@ -176,7 +180,7 @@ def is_folded(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Line:
-    """One source line: ``number`` is its line in the file (its paragraph number for DOCX)."""
+    """One source line: ``number`` is its line in the file (its paragraph number for DOCX, its page for PDF)."""
 
     number: int
     text: str
@@ -207,9 +211,11 @@ def _decode(raw: bytes, path: Path) -> str:
 def _sniff(path: Path, raw: bytes) -> str:
     """Format from the extension, else from the content."""
     suffix = path.suffix.lower()
-    known = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".docx": "docx"}
+    known = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf"}
     if suffix in known:
         return known[suffix]
+    if b"%PDF-" in raw[:1024]:
+        return "pdf"
     if raw.startswith(b"PK\x03\x04"):
         return "docx"
     head = raw[:4096].lower()
@@ -344,6 +350,10 @@ def _read(path: Path) -> _Input:
     fmt = _sniff(path, raw)
     if fmt == "docx":
         lines = _docx_lines(path)
+    elif fmt == "pdf":
+        from qa.pdf import pdf_lines
+
+        lines = pdf_lines(path)
     elif fmt == "html":
         lines = _html_lines(raw)
     elif fmt == "markdown":
@@ -455,6 +465,7 @@ class _Structure:
     excerpt: bool  # its own 目录 lists chapters the body never reaches
     restored: bool
     warnings: list[str]
+    structure_warnings: tuple[str, ...] = ()  # the heading defects left out (not strict), as file:line: [rule] message
 
 
 class _Builder:
@@ -463,7 +474,8 @@ class _Builder:
     def __init__(self, path: Path, first_article: int | None, has_chapters: bool, wrap: bool, strict_headings: bool):
         self.path = path
         self.strict_headings = strict_headings
-        self.defect: CorpusError | None = None
+        self.defects: list[CorpusError] = []  # a broken heading order: the headings are left out
+        self.lost: list[CorpusError] = []  # bare heading titles taken out of the article above them (not strict)
         self.first_article = first_article
         self.has_chapters = has_chapters
         self.wrap = wrap
@@ -476,6 +488,7 @@ class _Builder:
         self.section = 0
         self.open: _ArticleDraft | None = None
         self.after_heading: _Token | None = None
+        self.bare_tail: _Token | None = None  # the open article's last paragraph, when it reads like a heading title
         self.dropped = 0
         self.warnings: list[str] = []
 
@@ -483,10 +496,12 @@ class _Builder:
         return CorpusError(self.path, token.line.number, rule, message)
 
     def heading_defect(self, token: _Token, rule: str, message: str) -> None:
-        """A broken heading structure: an error, or (not strict) remembered so the headings are left out."""
+        """A broken heading structure: an error naming the way out, or (not strict) remembered so the headings are left out."""
         if self.strict_headings:
-            raise self.error(token, rule, message)
-        self.defect = self.defect or self.error(token, rule, message)
+            raise self.error(token, rule, message + _LENIENT_HINT)
+        if rule == "article-outside-chapter" and any(d.rule == rule for d in self.defects):
+            return  # every article before the first chapter heading: one defect, reported at the first
+        self.defects.append(self.error(token, rule, message))
 
     def expected_keys(self) -> tuple[tuple[int, int], ...] | None:
         """The (number, suffix) of the articles that may come next: 第X+1条 or 第X条之(Y+1); None: any."""
@@ -544,10 +559,10 @@ class _Builder:
             self.sections[-1] = replace(self.sections[-1], title=self.after_heading.text)
 
     def _on_break(self, token: _Token) -> None:
-        self.open, self.after_heading = None, None
+        self.open, self.after_heading, self.bare_tail = None, None, None
 
     def _close(self, token: _Token) -> None:
-        self.open, self.after_heading = None, token
+        self.open, self.after_heading, self.bare_tail = None, token, None
 
     def is_article(self, token: _Token) -> bool:
         """A label without a following space, or with a typo, starts an article only where it is the next one due."""
@@ -578,6 +593,12 @@ class _Builder:
             self.warnings.append(f"line {token.line.number}: the article label {token.typo}; read as {label}")
         if self.has_chapters and not self.chapters:
             self.heading_defect(token, "article-outside-chapter", f"{label} stands before the first chapter (章) heading")
+        if self.bare_tail is not None and self.open is not None and self.has_chapters and not self.strict_headings:
+            previous = self.open.label  # a chapter title that lost its 第X章 label is no part of the article above it
+            message = f"{self.bare_tail.text!r} between {previous} and {label} looks like a chapter or section title without its 第X章/第X节 label; left out of {previous}"
+            self.lost.append(self.error(self.bare_tail, "lost-heading", message))
+            self.open.paragraphs.pop()
+        self.bare_tail = None
         chapter = self.chapters[-1].number if self.chapters else None
         self.open = _ArticleDraft(token.number or 0, token.line.number, chapter, self.section or None, [token.text] if token.text else [], token.suffix)
         self.articles.append(self.open)
@@ -592,17 +613,26 @@ class _Builder:
                 self.heading_defect(token, "orphan-text", f"{token.text!r} under {self.after_heading.line.text!r} looks like a heading without its 第X章/第X节 label")
                 return
             if self.after_heading is not None:
-                raise self.error(token, "orphan-text", f"text under {self.after_heading.line.text!r} belongs to no article (is a 第X条 label missing?)")
+                hint = _LENIENT_HINT if _bare_heading(token.text) else ""
+                raise self.error(token, "orphan-text", f"text under {self.after_heading.line.text!r} belongs to no article (is a 第X条 label missing?){hint}")
             if self.articles:
                 self.dropped += 1
             return
         paragraphs = self.open.paragraphs
+        self.bare_tail = None
         if not paragraphs:
             paragraphs.append(token.text)
         elif self.wrap and _is_wrapped(paragraphs[-1], token):
             paragraphs[-1] += token.text
         else:
             paragraphs.append(token.text)
+            self.bare_tail = token if _bare_heading(token.text) else None
+
+
+_LENIENT_HINT = (
+    "; if the copy lost a heading, `qa import --lenient` (strict_headings=False) keeps every article"
+    " and leaves the chapter and section headings out, with a warning"
+)
 
 
 def _bare_heading(text: str) -> bool:
@@ -716,7 +746,7 @@ def _structure(path: Path, *, first_article: int | None, strict_headings: bool =
     body_start = toc_end if toc_end else next((i for i, t in enumerate(tokens) if t.kind not in ("text", "toc", "title", "meta")), len(tokens))
     title, subtitles = _title(tokens, toc_start if toc_end else body_start)
     body = [t for t in tokens[body_start:] if t.kind != "toc"]
-    wrap = source.format in ("text", "html") and _looks_wrapped(body)
+    wrap = source.format in ("text", "html", "pdf") and _looks_wrapped(body)
     builder = _Builder(path, first_article or (None if markdown else 1), any(t.kind == "chapter" for t in body), wrap, strict_headings)
     for token in body:
         builder.feed(token)
@@ -726,17 +756,21 @@ def _structure(path: Path, *, first_article: int | None, strict_headings: bool =
         if not draft.paragraphs:
             raise CorpusError(path, draft.line, "empty-article", f"{draft.label} has no text")
     warnings = ([_RESTORE_NOTE] if restored else []) + builder.warnings
-    if builder.defect is not None:
-        warnings.append(f"headings left out, their structure is broken: {builder.defect}")
+    toc_chapters = {t.number for t in toc if t.kind == "chapter"}
+    excerpt = bool(toc_chapters - {c.number for c in builder.chapters})
+    found = sorted(builder.defects + builder.lost, key=lambda d: d.line or 0)
+    structure_warnings = [f"{path.name}:{d.line}: [{d.rule}] {d.message}" for d in found]
+    for defect in found:
+        done = "headings left out, their structure is broken" if builder.defects else "a heading title without its label left out"
+        warnings.append(f"{done}: {defect}")
+    if builder.defects:
         builder.chapters, builder.sections = [], []
         for draft in builder.articles:
             draft.chapter = draft.section = None
     if builder.dropped:
         warnings.append(f"{builder.dropped} line(s) after unnumbered headings (such as 附件) belong to no article and were left out")
     preamble = tuple(t.text for t in tokens[: toc_start if toc_end else body_start] if t.kind in ("text", "meta"))
-    toc_chapters = {t.number for t in toc if t.kind == "chapter"}
-    excerpt = bool(toc_chapters - {c.number for c in builder.chapters})
-    if builder.defect is None:
+    if not builder.defects:
         builder.chapters += _chapters_beyond(builder.chapters, [t for t in toc if t.kind == "chapter"])
     return _Structure(
         path=path,
@@ -751,6 +785,7 @@ def _structure(path: Path, *, first_article: int | None, strict_headings: bool =
         excerpt=excerpt,
         restored=restored,
         warnings=warnings,
+        structure_warnings=tuple(structure_warnings),
     )
 
 
@@ -864,6 +899,7 @@ def _regulation(structure: _Structure, regulation_id: str | None, declared: int 
         sources=(source,),
         notes=tuple(f"本文件为：{s}" for s in structure.subtitles),
         front=_front_matter(structure, source.id),
+        structure_warnings=structure.structure_warnings,
         **meta,
     )
 
@@ -935,9 +971,10 @@ class ImportSummary:
     complete: bool
     path: Path
     warnings: tuple[str, ...] = ()
+    structure_warnings: tuple[str, ...] = ()  # heading defects left out by a lenient import, as stored in the corpus
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "path": str(self.path), "warnings": list(self.warnings)}
+        return {**asdict(self), "path": str(self.path), "warnings": list(self.warnings), "structure_warnings": list(self.structure_warnings)}
 
 
 def load_catalogue(path: str | os.PathLike[str] = CATALOGUE_FILE) -> dict[str, dict[str, Any]]:
@@ -1033,6 +1070,7 @@ def import_document(
     progress: Progress | None = None,
     catalogue: str | os.PathLike[str] = CATALOGUE_FILE,
     supplements: Sequence[str | os.PathLike[str]] = (),
+    lenient: bool = False,
 ) -> ImportSummary:
     """Parse ``path``, add what the catalogue knows, and write ``out_dir/<id>/regulation.jsonl``.
 
@@ -1043,9 +1081,12 @@ def import_document(
     Nothing is written unless the whole document passes. A corpus in ``out_dir`` with the same
     title keeps its id (so the complete official text replaces a bundled excerpt) and its
     translation file is left untouched; translations of changed text are dropped on load.
+    ``lenient`` accepts damaged 编/章/节 headings: every article is still checked and kept with its
+    number, the broken heading structure is left out, and each defect is a warning that the corpus
+    keeps (``structure_warnings``), so a reader can tell its chapters are missing.
     """
     report = progress or (lambda message: None)
-    structure = _structure(Path(path), first_article=None)
+    structure = _structure(Path(path), first_article=None, strict_headings=not lenient)
     report(f"read {len(structure.articles)} articles from {Path(path).name}")
     entry = load_catalogue(catalogue).get(structure.title, {})
     declared = declared_articles if declared_articles is not None else entry.get("declared_articles")
@@ -1063,4 +1104,6 @@ def import_document(
         warnings.append(f"partial: {regulation.coverage_en()}")
     written = save_corpus(regulation, Path(out_dir) / identifier)
     report(f"wrote {written}")
-    return ImportSummary(identifier, regulation.title, len(regulation.articles), len(regulation.chapters), regulation.complete, written, tuple(warnings))
+    return ImportSummary(
+        identifier, regulation.title, len(regulation.articles), len(regulation.chapters), regulation.complete, written, tuple(warnings), regulation.structure_warnings
+    )

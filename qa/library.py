@@ -1,6 +1,6 @@
 """Turn a ``--corpus`` argument into regulations: a corpus folder, a folder of them, or documents.
 
-Documents (.md, .txt, .docx, .html) are imported on the fly with the same importer as ``qa import``,
+Documents (.md, .txt, .docx, .html, .pdf) are imported on the fly with the same importer as ``qa import``,
 so a deployment can point at the official text without a separate step.
 """
 
@@ -18,7 +18,7 @@ from qa.corpus import REGULATION_FILE, Chapter, CorpusError, Regulation, load_co
 __all__ = ["ROOT", "default_corpus", "load_library", "index_dir_for", "short_title", "title_key", "DOCUMENT_SUFFIXES"]
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCUMENT_SUFFIXES = (".md", ".txt", ".docx", ".html", ".htm")
+DOCUMENT_SUFFIXES = (".md", ".txt", ".docx", ".html", ".htm", ".pdf")
 
 
 def default_corpus() -> Path:

@@ -94,3 +94,46 @@ def test_eval_json_keys(capsys: pytest.CaptureFixture[str], tmp_path: Path, monk
     for key in ("n", "hit_at_1", "hit_at_3", "hit_at_5", "mrr", "abstain_accuracy", "false_abstain_rate", "by_kind", "by_lang"):
         assert key in data
     assert data["by_kind"]["citation"]["hit_at_1"] == 1.0
+
+
+DAMAGED = "测试条例\n第一条 为了测试，制定本条例。\n第二条 本条例适用于测试。\n监督管理\n第三条 测试部门负责监督。\n第三章 附则\n第四条 本条例自公布之日起施行。\n"
+
+
+def test_import_refuses_damaged_headings_and_names_lenient(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.txt"
+    damaged.write_text(DAMAGED, encoding="utf-8")
+    assert main(["import", str(damaged), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "damaged.txt:2: [article-outside-chapter]" in err and "qa import --lenient" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_import_lenient_warns_per_defect_and_marks_the_corpus(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.txt"
+    damaged.write_text(DAMAGED, encoding="utf-8")
+    assert main(["import", str(damaged), "--out", str(tmp_path / "out"), "--lenient"]) == 0
+    captured = capsys.readouterr()
+    assert "4 articles, 0 chapters (complete, 3 structure warning(s): chapter headings left out)" in captured.out
+    warnings = [line for line in captured.err.splitlines() if line.startswith("warning: headings left out")]
+    assert [w.split("] ", 1)[0].rsplit("[", 1)[1] for w in warnings] == ["article-outside-chapter", "lost-heading", "chapter-order"]
+    assert main(["import", str(damaged), "--out", str(tmp_path / "json"), "--lenient", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["articles"] == 4 and len(data["structure_warnings"]) == 3
+
+
+def test_import_lenient_on_the_library_files_strict_refuses(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Every library file that strict import refuses for its headings imports with --lenient (the figures: bench/lenient_survey.py)."""
+    library = SHARED / "regulations" / "library"
+    if not library.is_dir():
+        pytest.skip(f"the shared law library is not at {library}")
+    names = [
+        "DLC/山东地方法规/地方性法规/山东/山东省燃气管理条例(2016-03-30).md",
+        "DLC/山东地方法规/地方性法规/山东/东营市城镇容貌和环境卫生管理条例(2016-09-26).md",
+    ]
+    for name in names:
+        path = library / name
+        assert main(["import", str(path), "--out", str(tmp_path / "strict")]) == 2
+        assert "--lenient" in capsys.readouterr().err
+        assert main(["import", str(path), "--out", str(tmp_path / "lenient"), "--lenient", "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["structure_warnings"] and data["chapters"] == 0, name
