@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         "lenient_imported_of_refused": sum(rescued.values()),
         "lenient_imported_by_strict_rule": dict(rescued.most_common()),
         "lenient_still_refused": dict(still.most_common()),
+        "lenient_still_refused_files": [f"{f.relative_to(LIBRARY)}: {r[1]}" for f, r in refused if r[1] != "ok"],
         "lenient_first_defect_by_rule": dict(defects.most_common()),
+        "strict_imported_with_lenient_warnings": sum(1 for s, _, w, _ in results if s == "ok" and w),
         "lenient_structure_warnings": sum(n for *_, n in results),
     }
     if args.json:
