@@ -32,9 +32,8 @@ from qa.corpus import CorpusError, Regulation  # noqa: E402
 from qa.importer import parse_with_warnings  # noqa: E402
 from qa.pdf import Row  # noqa: E402
 from qa.pdf import read_rows as original_read_rows  # noqa: E402
-from tests.pdfgen import STSONG, WQY_FILE, markdown_to_pdf  # noqa: E402
+from tests.pdfgen import LIBRARY, STSONG, WQY_FILE, markdown_to_pdf, sample  # noqa: E402
 
-LIBRARY = ROOT.parent / "shared" / "regulations" / "library"
 Reader = Callable[[Path], tuple[list[Row], int]]
 
 
@@ -131,19 +130,6 @@ def compare(source: Regulation, got: Regulation, score: Score) -> None:
         score.matched += sum(block.size for block in matcher.get_matching_blocks())
         score.chars += len(article.text) + len(other)
     score.chars += sum(len(text) for text in theirs.values())  # extra articles count as wrong characters
-
-
-def sample(every: int) -> list[Path]:
-    """Every Nth sorted library file that starts at 第一条 and imports with no warning."""
-    chosen = []
-    for path in sorted(LIBRARY.rglob("*.md"))[::every]:
-        try:
-            regulation, warnings = parse_with_warnings(path)
-        except CorpusError:
-            continue
-        if not warnings and regulation.articles[0].key == (1, 0):
-            chosen.append(path)
-    return chosen
 
 
 def main(argv: list[str] | None = None) -> int:

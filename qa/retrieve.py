@@ -60,8 +60,25 @@ class Highlight:
     text: str
 
 
+class _Shown:
+    """What hits and front matter share: official paragraphs, our English kept apart as unofficial."""
+
+    paragraphs: tuple[str, ...]
+    paragraphs_en: tuple[str, ...] | None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)  # type: ignore[call-overload]
+        data["text"] = self.text
+        data["paragraphs_en_unofficial"] = data.pop("paragraphs_en")
+        return data
+
+
 @dataclass(frozen=True)
-class Hit:
+class Hit(_Shown):
     """One article in an answer, with everything needed to show and cite it."""
 
     regulation_id: str
@@ -80,19 +97,10 @@ class Hit:
     via: str
     suffix: int = 0
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.paragraphs)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["text"] = self.text
-        data["paragraphs_en_unofficial"] = data.pop("paragraphs_en")
-        return data
 
 
 @dataclass(frozen=True)
-class FrontHit:
+class FrontHit(_Shown):
     """Official text that is not an article, shown apart from the articles: the promulgation
     announcement, the adoption note, or the table of contents (the chapter headings)."""
 
@@ -106,15 +114,6 @@ class FrontHit:
     citation: str
     citation_en: str
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.paragraphs)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["text"] = self.text
-        data["paragraphs_en_unofficial"] = data.pop("paragraphs_en")
-        return data
 
 
 @dataclass(frozen=True)

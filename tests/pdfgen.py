@@ -15,7 +15,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from qa.importer import _HEADING
+from qa.corpus import CorpusError
+from qa.importer import _HEADING, parse_with_warnings
+
+#: The shared law library, beside the project (as in CI).
+LIBRARY = Path(__file__).resolve().parents[2] / "shared" / "regulations" / "library"
+
+
+def sample(every: int) -> list[Path]:
+    """Every Nth sorted library file that imports cleanly as Markdown (no warning) and begins at 第一条."""
+    chosen = []
+    for path in sorted(LIBRARY.rglob("*.md"))[::every]:
+        try:
+            regulation, warnings = parse_with_warnings(path)
+        except CorpusError:
+            continue
+        if not warnings and regulation.articles[0].key == (1, 0):
+            chosen.append(path)
+    return chosen
 
 STSONG = "STSong-Light"  # reportlab's built-in Adobe-GB1 CID font: no font file needed
 WQY_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # Debian fonts-wqy-microhei (embedded TrueType)

@@ -14,10 +14,9 @@ from qa.cli import main  # noqa: E402
 from qa.corpus import CorpusError, Regulation  # noqa: E402
 from qa.importer import parse_document, parse_with_warnings  # noqa: E402
 from qa.pdf import read_rows  # noqa: E402
-from tests.pdfgen import STSONG, WQY_FILE, Block, markdown_to_pdf, register_font, render  # noqa: E402
+from tests.pdfgen import LIBRARY, STSONG, WQY_FILE, Block, markdown_to_pdf, register_font, render, sample  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-LIBRARY = ROOT.parent / "shared" / "regulations" / "library"
 
 # 36 characters fill a line of the default page at 12 pt; the first line of a paragraph holds 34.
 LONG = "县级以上人民政府应当加强对本行政区域内测试工作的领导，建立健全测试工作协调机制，统筹解决测试工作中的重大问题，所需经费列入本级财政预算"
@@ -187,19 +186,6 @@ def test_library_documents(tmp_path: Path, name: str) -> None:
     rendered = markdown_to_pdf(source, tmp_path / "doc.pdf")
     assert rendered.across_pages >= 1
     same(parse_document(rendered.path), parse_document(source))
-
-
-def sample(every: int) -> list[Path]:
-    """Every Nth sorted library file that imports cleanly as Markdown (no warning) and begins at 第一条."""
-    chosen = []
-    for path in sorted(LIBRARY.rglob("*.md"))[::every]:
-        try:
-            regulation, warnings = parse_with_warnings(path)
-        except CorpusError:
-            continue
-        if not warnings and regulation.articles[0].key == (1, 0):
-            chosen.append(path)
-    return chosen
 
 
 @pytest.mark.slow
