@@ -25,7 +25,7 @@ from qa.corpus import Article, FrontMatter, Regulation, article_number_en, citat
 from qa.index import article_context
 from qa.library import short_title
 from qa.numerals import article_label, to_chinese
-from qa.roles import FRONT_ROLES, article_roles, question_roles, residual
+from qa.roles import FRONT_ROLES, ROLES, article_roles, question_roles, residual
 from qa.text import clean_question, detect_lang, sentences, tokens, token_set
 
 if TYPE_CHECKING:
@@ -98,7 +98,6 @@ class Hit(_Shown):
     suffix: int = 0
 
 
-
 @dataclass(frozen=True)
 class FrontHit(_Shown):
     """Official text that is not an article, shown apart from the articles: the promulgation
@@ -113,7 +112,6 @@ class FrontHit(_Shown):
     paragraphs_en: tuple[str, ...] | None
     citation: str
     citation_en: str
-
 
 
 @dataclass(frozen=True)
@@ -226,7 +224,11 @@ class Searcher:
             self._sentence_sets.append(tuple(tuple(frozenset(t) for t in paragraph) for paragraph in by_sentence))
             doc_tokens.append(tokens(context) + [t for paragraph in by_sentence for sentence in paragraph for t in sentence])
         self._df = Counter(t for toks in doc_tokens for t in set(toks))
-        self._roles = [article_roles(d.article.text) for d in self.docs]
+        roles = [article_roles(d.article.text) for d in self.docs]
+        #: Articles by structural role, and each such article's words in both languages, so a role
+        #: question touches only the few articles of its role.
+        self._role_docs = {role: np.flatnonzero([role in r for r in roles]) for role in ROLES}
+        self._role_words = {i: self._token_set(i) | token_set(self.docs[i].article.text_en or "") for i, r in enumerate(roles) if r}
         self._front = [(r, f) for r, reg in enumerate(self.library) for f in reg.front]
         self._front_tokens = [token_set(f.text) | token_set(" ".join(f.paragraphs_en or ())) for _, f in self._front]
         self._bm25 = bm25s.BM25()
@@ -498,8 +500,7 @@ class Searcher:
             combined = combined + t.role_prior * role_match
             evidence = np.maximum(evidence, np.where(keep & (role_match > 1), 1.0, 0.0))
             signals["role"] = float((keep & (role_match > 1)).any())
-            lexical = np.where(role_match > 0, np.maximum(lexical, 1e-6), lexical)
-        eligible = keep & (lexical > 0) if retriever == "bm25" else keep
+        eligible = keep & ((lexical > 0) | (role_match > 0)) if retriever == "bm25" else keep
         combined = np.where(eligible, combined, -np.inf)
         candidates = np.flatnonzero(eligible)
         if candidates.size > limit:
@@ -512,12 +513,9 @@ class Searcher:
         """Per article: 0 for no role the question asks about; 1 for a role match; 2 where the question
         asks about that role and nothing else the article lacks (then it counts as evidence)."""
         match = np.zeros(len(self.docs), np.float32)
-        if not roles:
-            return match
-        for i, article_roles_ in enumerate(self._roles):
-            if article_roles_ & roles:
-                words = self._token_set(i) | token_set(self.docs[i].article.text_en or "")
-                match[i] = 2.0 if not rest or _coverage(rest, words) >= ROLE_COVERAGE else 1.0
+        for role in roles & self._role_docs.keys():
+            for i in self._role_docs[role]:
+                match[i] = 2.0 if not rest or _coverage(rest, self._role_words[int(i)]) >= ROLE_COVERAGE else 1.0
         return match
 
     def _hit(

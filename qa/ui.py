@@ -231,7 +231,7 @@ def _chapter_label(reg: Regulation, number: int) -> str:
 
 
 def front_matter_html(searcher: Searcher, regulation: int = 0) -> str:
-    """The regulation's announcement and adoption note (official text that is not an article)."""
+    """The regulation's announcement, adoption note and table of contents (official text that is not an article)."""
     if not searcher.library:
         return ""
     reg = searcher.library[regulation]
