@@ -40,10 +40,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from qa.corpus import CorpusError
-    from qa.library import default_corpus, index_dir_for, load_library
-    from qa.retrieve import Searcher
-    from qa.ui import build_app, launch
+    from qa.corpus.model import CorpusError
+    from qa.corpus.library import default_corpus, index_dir_for, load_library
+    from qa.search.searcher import Searcher
+    from qa.app.ui import build_app, launch
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

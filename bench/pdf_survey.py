@@ -5,7 +5,7 @@ centred headings, indented paragraphs broken at the page width, running title, `
 in two fonts — reportlab's built-in CID font STSong-Light (not embedded, no ToUnicode map: the
 reader must know Adobe-GB1) and WenQuanYi Micro Hei (embedded TrueType subset with a ToUnicode
 map, as a word processor writes) — then reads each PDF's printed lines with each library, turns
-them into paragraphs with the same qa.pdf code, imports them, and compares with importing the
+them into paragraphs with the same qa.importer.pdf code, imports them, and compares with importing the
 source Markdown: documents whose article count equals the source's, documents whose every
 article text is identical, character accuracy of the article text (2·matched / (source +
 extracted) characters, difflib), chapters equal, and the reading time per page.
@@ -27,18 +27,18 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa import pdf as qa_pdf  # noqa: E402
-from qa.corpus import CorpusError, Regulation  # noqa: E402
-from qa.importer import parse_with_warnings  # noqa: E402
-from qa.pdf import Row  # noqa: E402
-from qa.pdf import read_rows as original_read_rows  # noqa: E402
+from qa.importer import pdf as qa_pdf  # noqa: E402
+from qa.corpus.model import CorpusError, Regulation  # noqa: E402
+from qa.importer.document import parse_with_warnings  # noqa: E402
+from qa.importer.pdf import Row  # noqa: E402
+from qa.importer.pdf import read_rows as original_read_rows  # noqa: E402
 from tests.pdfgen import LIBRARY, STSONG, WQY_FILE, markdown_to_pdf, sample  # noqa: E402
 
 Reader = Callable[[Path], tuple[list[Row], int]]
 
 
 def pypdf_rows(path: Path) -> tuple[list[Row], int]:
-    """What qa.pdf reads with: pypdf's text visitor, pieces joined per baseline, right edges estimated."""
+    """What qa.importer.pdf reads with: pypdf's text visitor, pieces joined per baseline, right edges estimated."""
     return original_read_rows(path)
 
 

@@ -2,7 +2,7 @@
 
 Scores every article exactly (no HNSW, no candidate cut-off), so figures run ~0.01 above
 ``qa stard``. Needs the library's embedding cache, which ``qa stard`` (dense or hybrid) writes
-first; this script embeds only what is missing. The choices in ``qa.retrieve.Thresholds``
+first; this script embeds only what is missing. The choices in ``qa.search.searcher.Thresholds``
 (``hybrid_weight``, ``statute_prior``) were made on ``--split dev``; ``--split held-out`` checks them.
 
     .venv/bin/python bench/stard_sweep.py --split dev
@@ -24,21 +24,22 @@ sys.path.insert(0, str(ROOT))
 def main(argv: list[str] | None = None) -> int:
     import bm25s
 
-    from qa.embed import get_embedder
-    from qa.index import EmbeddingCache, _safe, units_of
-    from qa.library import load_library
-    from qa.stard import DEFAULT_LIBRARY, DEFAULT_QUERIES, load_queries, parse_label, split_of, title_key
-    from qa.text import normalize, tokens
+    from qa.models.embed import get_embedder
+    from qa.index.dense import EmbeddingCache, _safe, units_of
+    from qa.corpus.library import load_library
+    from qa.config import library_dir, stard_queries
+    from qa.measure.stard import load_queries, parse_label, split_of, title_key
+    from qa.lang.text import normalize, tokens
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=["dev", "held-out"], default="dev")
     parser.add_argument("--index-dir", default=str(ROOT / "index" / "stard-library"), help="where qa stard keeps the library's index and cache")
     args = parser.parse_args(argv)
-    if not DEFAULT_QUERIES.is_file():
-        print(f"STARD not found at {DEFAULT_QUERIES}", file=sys.stderr)
+    if not stard_queries().is_file():
+        print(f"STARD not found at {stard_queries()}", file=sys.stderr)
         return 2
 
-    library = load_library(DEFAULT_LIBRARY, exclude=["DLC"], log=lambda m: None)
+    library = load_library(library_dir(), exclude=["DLC"], log=lambda m: None)
     pairs = [(u, t) for u, t in units_of(library) if u.paragraph is None and u.lang == "zh"]
     position = {(title_key(library[u.regulation].title), u.article, u.suffix): i for i, (u, _) in enumerate(pairs)}
     embedder = get_embedder("e5+use")
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     vectors = cache.encode([t for _, t in pairs], embedder.encode_passages, progress=True)[:, :384]  # Chinese questions use e5 only
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
 
-    queries = [q for q in load_queries(DEFAULT_QUERIES) if split_of(q) == args.split]
+    queries = [q for q in load_queries(stard_queries()) if split_of(q) == args.split]
     gold = [{position[p] for p in map(parse_label, q.labels) if p in position} for q in queries]
     queries, gold = [q for q, g in zip(queries, gold) if g], [g for g in gold if g]
     texts = [normalize(q.question) for q in queries]
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _contexts(library, pairs):  # type: ignore[no-untyped-def]
-    from qa.index import article_context
+    from qa.index.dense import article_context
 
     return [article_context(library, u.regulation, library[u.regulation].article(u.article, u.suffix)) for u, _ in pairs]
 

@@ -13,16 +13,17 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from qa.corpus import CorpusError
+from qa import config
+from qa.corpus.model import CorpusError
 
 __all__ = ["main", "build_parser"]
 
-EPILOG = "Environment: QA_CORPUS (default corpus), QA_INDEX_DIR (index folder), QA_MODEL_DIR (converted model folder)."
+EPILOG = config.environment_help()
 
 
 def _searcher(corpus: str | None, *, model: str = "e5+use", progress: bool = True, abstain: bool = True):  # type: ignore[no-untyped-def]
-    from qa.library import default_corpus, index_dir_for, load_library
-    from qa.retrieve import Searcher, Thresholds
+    from qa.corpus.library import default_corpus, index_dir_for, load_library
+    from qa.search.searcher import Searcher, Thresholds
 
     path = Path(corpus) if corpus else default_corpus()
     library = load_library(path, log=_err, progress=progress)
@@ -35,7 +36,7 @@ def _err(message: str) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from qa.importer import import_document
+    from qa.importer.document import import_document
 
     summary = import_document(
         Path(args.path),
@@ -60,16 +61,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    from qa.embed import ensure_model
+    from qa.models.embed import ensure_model
 
     print(ensure_model(args.name, progress=True))
     return 0
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from qa.embed import get_embedder
-    from qa.index import build, load_or_build
-    from qa.library import default_corpus, index_dir_for, load_library
+    from qa.models.embed import get_embedder
+    from qa.index.dense import build, load_or_build
+    from qa.corpus.library import default_corpus, index_dir_for, load_library
 
     path = Path(args.corpus) if args.corpus else default_corpus()
     library = load_library(path, log=_err, progress=True)
@@ -85,7 +86,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _print_answer(answer) -> None:  # type: ignore[no-untyped-def]
-    from qa.render import render_plain
+    from qa.present.render import render_plain
 
     print(render_plain(answer, color=sys.stdout.isatty()))
 
@@ -101,7 +102,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from qa.evaluate import calibrate, format_table, load_questions, run, summarize
+    from qa.measure.evaluate import calibrate, format_table, load_questions, run, summarize
 
     corpora = args.corpus or []
     if len(corpora) != len(args.questions):
@@ -142,11 +143,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_stard(args: argparse.Namespace) -> int:
-    from qa.library import ROOT, load_library
-    from qa.retrieve import Searcher, Thresholds
-    from qa.stard import format_report, load_queries, map_labels, run, split_of
+    from qa.corpus.library import load_library
+    from qa.search.searcher import Searcher, Thresholds
+    from qa.measure.stard import format_report, load_queries, map_labels, run, split_of
 
-    queries_path, library_path = Path(args.queries), Path(args.library)
+    queries_path = Path(args.queries) if args.queries else config.stard_queries()
+    library_path = Path(args.library) if args.library else config.library_dir()
     for what, path in (("questions", queries_path), ("library", library_path)):
         if not path.exists():
             _err(f"error: STARD {what} not found at {path} (is ../shared beside the project?)")
@@ -159,7 +161,7 @@ def cmd_stard(args: argparse.Namespace) -> int:
     labels = map_labels(library, queries)
     retrievers = args.retriever or ["dense", "bm25", "hybrid"]
     embedder = None if retrievers == ["bm25"] else args.model
-    folder = Path(args.index_dir or os.environ.get("QA_INDEX_DIR") or ROOT / "index" / f"stard-{library_path.name}")
+    folder = Path(args.index_dir or os.environ.get("QA_INDEX_DIR") or config.index_root() / f"stard-{library_path.name}")
     no_abstention = Thresholds(dense_zh=1e-9, dense_en=1e-9, lexical=1e-9)
     searcher = Searcher(library, embedder=embedder, index_dir=folder, thresholds=no_abstention, log=_err, progress=not args.json)
     report = run(searcher, queries, labels, retrievers, progress=not args.json)
@@ -200,7 +202,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import a regulation (TXT, Markdown, HTML, DOCX or PDF) into a corpus folder", epilog=EPILOG)
     p.add_argument("path", help="the document to import")
-    p.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "corpus"), help="folder that holds corpus folders (default: the project's corpus/)")
+    p.add_argument("--out", default=str(config.ROOT / "corpus"), help="folder that holds corpus folders (default: the project's corpus/)")
     p.add_argument("--id", help="corpus id (default: from corpus/catalogue.json, an existing corpus with the same title, or the title)")
     p.add_argument("--declared", type=int, help="the number of articles the regulation officially has (default: from the catalogue)")
     p.add_argument("--partial", action="store_true", help="accept a knowingly incomplete text (fewer articles than declared); the corpus is marked partial")
@@ -255,8 +257,6 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object with n, hit_at_1/3/5, mrr, abstain_accuracy, false_abstain_rate, by_kind, by_lang")
     p.set_defaults(func=cmd_eval)
 
-    from qa.stard import DEFAULT_LIBRARY, DEFAULT_QUERIES
-
     p = sub.add_parser(
         "stard",
         help="score retrieval on STARD, real citizens' questions labelled with the articles that answer them",
@@ -264,8 +264,8 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         "hit@1, MRR@10 and latency per retriever, for all questions and for the dev and held-out splits.",
         epilog=EPILOG,
     )
-    p.add_argument("--queries", default=str(DEFAULT_QUERIES), help="STARD questions (JSON list; default: ../shared/benchmarks/stard/queries-train.json)")
-    p.add_argument("--library", default=str(DEFAULT_LIBRARY), help="folder of law documents (default: ../shared/regulations/library)")
+    p.add_argument("--queries", help="STARD questions (JSON list; default: $QA_SHARED/benchmarks/stard/queries-train.json)")
+    p.add_argument("--library", help="folder of law documents (default: $QA_LIBRARY, else $QA_SHARED/regulations/library)")
     p.add_argument("--exclude", action="append", default=None, help="sub-folder of the library to leave out (repeatable; default: DLC, the local regulations)")
     p.add_argument("--retriever", action="append", choices=["dense", "bm25", "hybrid"], help="run only this retriever (repeatable; default: all three)")
     p.add_argument("--split", choices=["all", "dev", "held-out"], default="all", help="questions to ask: the tuning part, the held-out part (every fifth id), or all (default)")
@@ -275,7 +275,8 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object: mapped_share, unmapped, and per retriever recall_at_5/10/100, hit_at_1, mrr, p50_ms, p95_ms")
     p.set_defaults(func=cmd_stard)
 
-    from qa import bench, loadtest
+    from qa.measure import bench
+    from qa.measure import loadtest
 
     p = sub.add_parser("bench", help=bench.DESCRIPTION, description=bench.DESCRIPTION, epilog=EPILOG)
     bench.add_arguments(p)

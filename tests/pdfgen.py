@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from qa.corpus import CorpusError
-from qa.importer import _HEADING, parse_with_warnings
+from qa.corpus.model import CorpusError
+from qa.importer.document import _HEADING, parse_with_warnings
 
 #: The shared law library, beside the project (as in CI).
 LIBRARY = Path(__file__).resolve().parents[2] / "shared" / "regulations" / "library"

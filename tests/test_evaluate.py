@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import CorpusError
-from qa.evaluate import Outcome, Question, calibrate, format_table, load_questions, summarize
+from qa.corpus.model import CorpusError
+from qa.measure.evaluate import Outcome, Question, calibrate, format_table, load_questions, summarize
 
 EVAL = Path(__file__).parent / "eval"
 

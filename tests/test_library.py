@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import CorpusError
-from qa.importer import parse_with_warnings
+from qa.corpus.model import CorpusError
+from qa.importer.document import parse_with_warnings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 LIBRARY = SHARED / "regulations" / "library"

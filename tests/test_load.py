@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.loadtest import is_loopback_url, main, run_load
+from qa.measure.loadtest import is_loopback_url, main, run_load
 
 
 def test_ten_clients_for_five_seconds_get_no_errors(app_url: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.numerals import article_label, from_chinese, parse_number, to_chinese
+from qa.lang.numerals import article_label, from_chinese, parse_number, to_chinese
 
 PAIRS = [(1, "一"), (10, "十"), (11, "十一"), (20, "二十"), (43, "四十三"), (100, "一百"), (103, "一百零三"),
          (110, "一百一十"), (1000, "一千"), (1005, "一千零五"), (1260, "一千二百六十"), (9999, "九千九百九十九")]

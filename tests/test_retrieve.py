@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.library import default_corpus, load_library
-from qa.retrieve import RETRIEVERS, Searcher
+from qa.corpus.library import default_corpus, load_library
+from qa.search.searcher import RETRIEVERS, Searcher
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_lexical_search_answers_before_the_model_is_loaded(tmp_path: Path) -> No
     """While the model loads in the background, BM25 answers and says so."""
     import threading
 
-    from qa.embed import HashEmbedder
+    from qa.models.embed import HashEmbedder
 
     gate = threading.Event()
 
@@ -153,13 +153,13 @@ def _labour_library() -> list:
     files = [LABOUR_LAW / "社会法" / "劳动合同法(2012-12-28).md", LABOUR_LAW / "行政法规" / "劳动合同法实施条例(2008-09-18).md"]
     if not all(f.is_file() for f in files):
         pytest.skip("../shared/regulations/library is not beside the project")
-    from qa.importer import parse_document
+    from qa.importer.document import parse_document
 
     return [parse_document(f) for f in files]
 
 
 def test_statute_prior_orders_the_statute_first_in_a_collection(tmp_path: Path) -> None:
-    from qa.retrieve import Thresholds
+    from qa.search.searcher import Thresholds
 
     library = _labour_library()
     question = "用人单位解除劳动合同应当支付经济补偿吗"
@@ -171,7 +171,7 @@ def test_statute_prior_orders_the_statute_first_in_a_collection(tmp_path: Path) 
 
 
 def test_statute_prior_does_nothing_with_one_regulation(tmp_path: Path) -> None:
-    from qa.retrieve import Thresholds
+    from qa.search.searcher import Thresholds
 
     library = _labour_library()[:1]
     question = "用人单位解除劳动合同应当支付经济补偿吗"

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.render import render_hit_card_html, render_hit_html, render_notice_html, render_plain
-from qa.retrieve import RETRIEVERS, Answer, Searcher
-from qa.text import MAX_QUESTION_CHARS
-from qa.ui import answer_messages, article_view_html, user_message
+from qa.present.render import render_hit_card_html, render_hit_html, render_notice_html, render_plain
+from qa.search.searcher import RETRIEVERS, Answer, Searcher
+from qa.lang.text import MAX_QUESTION_CHARS
+from qa.app.ui import answer_messages, article_view_html, user_message
 
 INJECTIONS = [
     "<script>alert(1)</script>",
@@ -127,7 +127,7 @@ def assert_well_formed(answer: Answer, k: int = 5) -> None:
 
 
 def assert_rendered_inert(question: str, answer: Answer, searcher: Searcher) -> None:
-    """Every HTML renderer of qa.render / qa.ui keeps the question (and the law) as text."""
+    """Every HTML renderer of qa.present.render / qa.app.ui keeps the question (and the law) as text."""
     shown = user_message(question)["content"]
     assert assert_inert(shown) == question  # every character survives, as text
     assert_inert(render_notice_html(answer))
@@ -341,7 +341,7 @@ def test_app_chat_shows_injection_as_text(client) -> None:  # type: ignore[no-un
 
 def _raw_search(app_url: str, data: list) -> tuple[str, str]:
     """POST /gradio_api/call/search with arbitrary JSON ``data``; returns the SSE (event, data)."""
-    from qa.loadtest import _Client
+    from qa.measure.loadtest import _Client
 
     client = _Client(app_url, 30)
     try:
@@ -385,7 +385,7 @@ def test_app_search_survives_malformed_api_calls(app_url: str, data: list) -> No
 def test_launch_defaults_are_local_and_private() -> None:
     import inspect
 
-    from qa import ui
+    from qa.app import ui
 
     params = inspect.signature(ui.launch).parameters
     assert params["host"].default == "127.0.0.1"
@@ -412,11 +412,11 @@ def test_launch_defaults_are_local_and_private() -> None:
     ],
 )
 def test_app_serves_no_files_from_outside(app_url: str, path: str) -> None:
-    from qa.library import ROOT
+    from qa.config import ROOT
 
     absolute = path.replace("=app.py", f"={ROOT / 'app.py'}").replace("=corpus/", f"={ROOT}/corpus/").replace("=pyproject.toml", f"={ROOT / 'pyproject.toml'}")
     for candidate in {path, absolute}:
-        from qa.loadtest import _Client
+        from qa.measure.loadtest import _Client
 
         client = _Client(app_url, 10)
         try:
@@ -428,7 +428,7 @@ def test_app_serves_no_files_from_outside(app_url: str, path: str) -> None:
 
 
 def test_app_refuses_uploads(app_url: str) -> None:
-    from qa.loadtest import _Client
+    from qa.measure.loadtest import _Client
 
     boundary = "qa-test-boundary"
     body = (
@@ -450,10 +450,10 @@ def test_nothing_untrusted_is_unpickled_or_evaluated() -> None:
     """Index, cache and corpus are read as FAISS, NumPy (allow_pickle=False) and JSON; no eval anywhere."""
     import re
 
-    from qa.library import ROOT
+    from qa.config import ROOT
 
     risky = re.compile(r"\bpickle\b|\beval\(|\bexec\(|allow_pickle\s*=\s*True|torch\.load|trust_remote_code\s*=\s*True|yaml\.load\(|marshal\.loads")
-    sources = [ROOT / "app.py", *sorted((ROOT / "qa").glob("*.py"))]
+    sources = [ROOT / "app.py", *sorted((ROOT / "qa").rglob("*.py"))]
     found = [
         f"{path.name}:{n}: {line.strip()}"
         for path in sources
@@ -461,4 +461,4 @@ def test_nothing_untrusted_is_unpickled_or_evaluated() -> None:
         if risky.search(line.split("#")[0]) and "nothing is unpickled" not in line
     ]
     assert not found, found
-    assert "allow_pickle=False" in (ROOT / "qa" / "index.py").read_text(encoding="utf-8")
+    assert "allow_pickle=False" in (ROOT / "qa" / "index" / "dense.py").read_text(encoding="utf-8")

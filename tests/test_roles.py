@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import Regulation
-from qa.library import default_corpus, load_library
-from qa.retrieve import Searcher
-from qa.roles import article_roles, question_roles, residual
+from qa.corpus.model import Regulation
+from qa.corpus.library import default_corpus, load_library
+from qa.search.searcher import Searcher
+from qa.lang.roles import article_roles, question_roles, residual
 
 LIBRARY = Path(__file__).resolve().parents[2] / "shared" / "regulations" / "library"
 #: Regulations of different kinds: local 条例 of three provinces, a national 法, an administrative 条例.
@@ -30,7 +30,7 @@ def _other(relative: str) -> Regulation:
     path = LIBRARY / relative
     if not path.is_file():
         pytest.skip(f"{path} is absent (../shared is not beside the project)")
-    from qa.importer import parse_document
+    from qa.importer.document import parse_document
 
     return parse_document(path)
 

@@ -17,9 +17,9 @@ from types import SimpleNamespace
 import pytest
 
 from qa.cli import main
-from qa.library import load_library
-from qa.retrieve import Searcher, Thresholds
-from qa.stard import LabelMap, Query, Report, Scores, format_report, load_queries, map_labels, parse_label, run, split_of, title_key
+from qa.corpus.library import load_library
+from qa.search.searcher import Searcher, Thresholds
+from qa.measure.stard import LabelMap, Query, Report, Scores, format_report, load_queries, map_labels, parse_label, run, split_of, title_key
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 LIBRARY = SHARED / "regulations" / "library"

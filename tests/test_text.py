@@ -1,4 +1,4 @@
-from qa.text import MAX_QUESTION_CHARS, clean_question, detect_lang, normalize, sentences, tokens
+from qa.lang.text import MAX_QUESTION_CHARS, clean_question, detect_lang, normalize, sentences, tokens
 
 
 def test_normalize_folds_width_and_script_but_keeps_chinese_punctuation() -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import Article, Chapter, Paragraph, Regulation
-from qa.render import render_hit_card_html, render_notice_html, safe_text
-from qa.retrieve import Answer, Highlight, Hit, Searcher
-from qa.ui import answer_messages, article_view_html, banner_html, build_app, user_message
+from qa.corpus.model import Article, Chapter, Paragraph, Regulation
+from qa.present.render import render_hit_card_html, render_notice_html, safe_text
+from qa.search.searcher import Answer, Highlight, Hit, Searcher
+from qa.app.ui import answer_messages, article_view_html, banner_html, build_app, user_message
 
 ATTACKS = [
     "<script>alert(1)</script>",
@@ -185,7 +185,7 @@ def test_inserted_articles_have_their_own_browser_entry(tmp_path: Path) -> None:
     criminal_law = Path(__file__).resolve().parents[2] / "shared" / "regulations" / "library" / "刑法" / "刑法.md"
     if not criminal_law.is_file():
         pytest.skip("../shared/regulations/library is not beside the project")
-    from qa.importer import parse_document
+    from qa.importer.document import parse_document
 
     searcher = Searcher([parse_document(criminal_law)], embedder=None, index_dir=tmp_path, log=lambda m: None, progress=False)
     plain, inserted = article_view_html(searcher, "17"), article_view_html(searcher, "17-1")

@@ -17,8 +17,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from qa.corpus import FRONT_KINDS, CorpusError
-from qa.retrieve import Answer, Searcher, Thresholds
+from qa.corpus.model import FRONT_KINDS, CorpusError
+from qa.search.searcher import Answer, Searcher, Thresholds
 
 __all__ = ["Question", "Outcome", "load_questions", "run", "summarize", "format_table", "calibrate", "KINDS", "LANGS"]
 

@@ -2,10 +2,10 @@
 
 Reads plain text (copied from an official web page or exported from a DOCX), the Markdown of the
 shared law library (``# title`` … ``<!-- INFO END -->`` … ``## 第X章``), saved HTML pages, DOCX
-files and PDFs (their text layer and layout, :mod:`qa.pdf`). Every format is first reduced to numbered source lines; one parser then finds the structure
+files and PDFs (their text layer and layout, :mod:`qa.importer.pdf`). Every format is first reduced to numbered source lines; one parser then finds the structure
 (编 / 章 / 节 / 条) and checks it, so an error always names the line of the file the user gave us.
 
-Rules (each raises :class:`~qa.corpus.CorpusError` with the rule name shown):
+Rules (each raises :class:`~qa.corpus.model.CorpusError` with the rule name shown):
 
 - ``no-articles``: a document without any ``第X条`` is refused.
 - ``article-order``: articles run on by one. The first must be 第一条, unless ``first_article`` says
@@ -49,7 +49,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from qa.corpus import (
+from qa import config
+from qa.corpus.model import (
     REGULATION_FILE,
     Article,
     Chapter,
@@ -63,10 +64,9 @@ from qa.corpus import (
     article_number_en,
     save_corpus,
 )
-from qa.numerals import article_label, from_chinese, parse_number, to_chinese
+from qa.lang.numerals import article_label, from_chinese, parse_number, to_chinese
 
 __all__ = [
-    "CATALOGUE_FILE",
     "ImportSummary",
     "parse_document",
     "parse_with_warnings",
@@ -77,7 +77,6 @@ __all__ = [
     "slugify",
 ]
 
-CATALOGUE_FILE = Path(__file__).resolve().parents[1] / "corpus" / "catalogue.json"
 
 Progress = Callable[[str], None]
 
@@ -351,7 +350,7 @@ def _read(path: Path) -> _Input:
     if fmt == "docx":
         lines = _docx_lines(path)
     elif fmt == "pdf":
-        from qa.pdf import pdf_lines
+        from qa.importer.pdf import pdf_lines
 
         lines = pdf_lines(path)
     elif fmt == "html":
@@ -977,8 +976,9 @@ class ImportSummary:
         return {**asdict(self), "path": str(self.path), "warnings": list(self.warnings), "structure_warnings": list(self.structure_warnings)}
 
 
-def load_catalogue(path: str | os.PathLike[str] = CATALOGUE_FILE) -> dict[str, dict[str, Any]]:
+def load_catalogue(path: str | os.PathLike[str] | None = None) -> dict[str, dict[str, Any]]:
     """Known facts about regulations, keyed by Chinese title (empty when there is no catalogue)."""
+    path = config.catalogue_file() if path is None else path
     path = Path(path)
     if not path.is_file():
         return {}
@@ -1068,7 +1068,7 @@ def import_document(
     declared_articles: int | None = None,
     partial: bool = False,
     progress: Progress | None = None,
-    catalogue: str | os.PathLike[str] = CATALOGUE_FILE,
+    catalogue: str | os.PathLike[str] | None = None,
     supplements: Sequence[str | os.PathLike[str]] = (),
     lenient: bool = False,
 ) -> ImportSummary:

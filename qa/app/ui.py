@@ -16,10 +16,10 @@ from typing import Any, Sequence
 
 import gradio as gr
 
-from qa.corpus import Regulation, article_number_en
-from qa.numerals import article_label, to_chinese
-from qa.render import UI_LABELS, front_heading, hit_heading, relevance_label, render_front_card_html, render_hit_card_html, render_notice_html, safe_text
-from qa.retrieve import Answer, Searcher
+from qa.corpus.model import Regulation, article_number_en
+from qa.lang.numerals import article_label, to_chinese
+from qa.present.render import UI_LABELS, front_heading, hit_heading, relevance_label, render_front_card_html, render_hit_card_html, render_notice_html, safe_text
+from qa.search.searcher import Answer, Searcher
 
 __all__ = ["build_app", "launch", "answer_messages", "user_message", "banner_html", "article_view_html", "EXAMPLES", "I18N"]
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from qa.corpus import CorpusError
-from qa.importer import _ARTICLE, _ITEM, Line, _clean
+from qa.corpus.model import CorpusError
+from qa.importer.document import _ARTICLE, _ITEM, Line, _clean
 
 __all__ = ["Row", "pdf_lines", "lines_from_rows", "read_rows"]
 

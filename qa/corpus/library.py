@@ -13,16 +13,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from qa.corpus import REGULATION_FILE, Chapter, CorpusError, Regulation, load_corpus
+from qa import config
+from qa.config import index_dir_for
+from qa.corpus.model import REGULATION_FILE, Chapter, CorpusError, Regulation, load_corpus
 
-__all__ = ["ROOT", "default_corpus", "load_library", "index_dir_for", "short_title", "title_key", "DOCUMENT_SUFFIXES"]
+__all__ = ["default_corpus", "load_library", "index_dir_for", "short_title", "title_key", "DOCUMENT_SUFFIXES"]
 
-ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT_SUFFIXES = (".md", ".txt", ".docx", ".html", ".htm", ".pdf")
 
 
 def default_corpus() -> Path:
-    return Path(os.environ.get("QA_CORPUS") or ROOT / "corpus" / "anhui-nev-clusters")
+    return config.corpus_dir()
 
 
 def load_library(
@@ -46,13 +47,13 @@ def load_library(
     if path.is_dir() and (path / REGULATION_FILE).is_file():
         return [load_corpus(path)]
     if path.is_file():
-        from qa.importer import parse_document
+        from qa.importer.document import parse_document
 
         return [parse_document(path)]
     folders = sorted(p.parent for p in path.rglob(REGULATION_FILE))
     if folders:
         return [load_corpus(f) for f in folders]
-    from qa.importer import parse_document
+    from qa.importer.document import parse_document
 
     documents = sorted(
         p for p in path.rglob("*") if p.suffix.lower() in DOCUMENT_SUFFIXES and p.is_file() and not set(exclude) & set(p.relative_to(path).parts[:-1])
@@ -148,10 +149,3 @@ def _merge_parts(parts: Sequence[Regulation]) -> Regulation:
     )
 
 
-def index_dir_for(corpus: str | os.PathLike[str]) -> Path:
-    """Where the index of a corpus lives: ``index/<name>-<hash of its path>`` unless QA_INDEX_DIR is set."""
-    if os.environ.get("QA_INDEX_DIR"):
-        return Path(os.environ["QA_INDEX_DIR"])
-    resolved = Path(corpus).resolve()
-    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
-    return ROOT / "index" / f"{resolved.stem[:40]}-{digest}"

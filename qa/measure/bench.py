@@ -28,12 +28,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from qa import config
+
 __all__ = ["main", "add_arguments", "run_args", "render", "load_regulations", "scale_library", "percentiles"]
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_LIBRARY = Path(os.environ.get("QA_LIBRARY") or "/work/shared/regulations/library")
-DEFAULT_INDEX_ROOT = ROOT / "index" / "bench"
-EVAL_DIR = ROOT / "tests" / "eval"
 RETRIEVERS = ("dense", "bm25", "hybrid")
 #: Regulations of the evaluation sets: always part of a scale corpus, so its questions have answers.
 EVAL_TITLES = ("北京市自动驾驶汽车条例", "深圳经济特区人工智能产业促进条例", "浙江省数字经济促进条例")
@@ -69,12 +67,12 @@ def _err(message: str) -> None:
 def load_regulations(path: Path, *, log: Callable[[str], None] = _err) -> tuple[list, Counter]:
     """Every regulation under ``path`` that parses, and the count of rejected documents by rule.
 
-    ``qa.library.load_library`` stops at the first defective document (it skips only those with no
+    ``qa.corpus.library.load_library`` stops at the first defective document (it skips only those with no
     articles); over the whole library ~200 documents fail stricter checks, so the benchmark loads
     document by document and counts what it skipped.
     """
-    from qa.corpus import REGULATION_FILE, CorpusError, load_corpus
-    from qa.library import DOCUMENT_SUFFIXES, load_library
+    from qa.corpus.model import REGULATION_FILE, CorpusError, load_corpus
+    from qa.corpus.library import DOCUMENT_SUFFIXES, load_library
 
     path = Path(path)
     if path.is_file() or (path / REGULATION_FILE).is_file():
@@ -82,7 +80,7 @@ def load_regulations(path: Path, *, log: Callable[[str], None] = _err) -> tuple[
     folders = sorted(p.parent for p in path.rglob(REGULATION_FILE))
     if folders:
         return [load_corpus(f) for f in folders], Counter()
-    from qa.importer import parse_document
+    from qa.importer.document import parse_document
 
     regulations, skipped = [], Counter()
     documents = sorted(p for p in path.rglob("*") if p.suffix.lower() in DOCUMENT_SUFFIXES and p.is_file())
@@ -136,7 +134,7 @@ def _parse_scales(text: str | None) -> list[int | None]:
 
 def _questions(n: int) -> list[str]:
     questions = []
-    for file in sorted(EVAL_DIR.glob("*.jsonl")):
+    for file in sorted(config.eval_dir().glob("*.jsonl")):
         for line in file.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 questions.append(json.loads(line)["question"])
@@ -202,7 +200,7 @@ def _model_name(model: str) -> str:
 
 def _load_corpus(spec: dict) -> tuple[list, Counter]:
     if spec.get("scale_articles", "bundled") == "bundled":
-        from qa.library import load_library
+        from qa.corpus.library import load_library
 
         return load_library(spec["corpus"], log=_err), Counter()
     regulations, skipped = load_regulations(Path(spec["library"]))
@@ -212,8 +210,8 @@ def _load_corpus(spec: dict) -> tuple[list, Counter]:
 def _warm_cache(library: Sequence, embedder: Any, folder: Path, store: Path, max_minutes: float, chunk: int = 2048) -> dict:
     """Embed the units the shared ``store`` lacks, in chunks, saving as it goes (so an interrupted run
     resumes); stop after ``max_minutes``. Then seed the index folder's own cache from the store, so
-    ``qa.index.build`` embeds nothing. The store is never pruned: every scale reuses the others' vectors."""
-    from qa.index import EmbeddingCache, _safe, units_of
+    ``qa.index.dense.build`` embeds nothing. The store is never pruned: every scale reuses the others' vectors."""
+    from qa.index.dense import EmbeddingCache, _safe, units_of
 
     name = f"{_safe(embedder.model_id)}.npz"
     cache = EmbeddingCache(store / name, dim=embedder.dim)
@@ -248,7 +246,7 @@ def _warm_cache(library: Sequence, embedder: Any, folder: Path, store: Path, max
 
 def _embed_rate(embedder: Any, library: Sequence, n: int = 128) -> float:
     """Passages per second on a sample of ``n`` units, cache bypassed."""
-    from qa.index import units_of
+    from qa.index.dense import units_of
 
     texts = []
     for _, text in units_of(library):
@@ -266,8 +264,8 @@ def _embed_rate(embedder: Any, library: Sequence, n: int = 128) -> float:
 def worker_build(spec: dict) -> dict:
     """Load the corpus and model, then build the index: cold for the bundled corpus, after warming the
     embedding cache (bounded, with progress) at scale."""
-    from qa.embed import get_embedder
-    from qa.index import IndexError_, build, load, units_of
+    from qa.models.embed import get_embedder
+    from qa.index.dense import IndexError_, build, load, units_of
 
     started = time.perf_counter()
     library, skipped = _load_corpus(spec)
@@ -325,8 +323,8 @@ def worker_start(spec: dict) -> dict:
     """A fresh app process: time to the first (citation, BM25) answer and to the first dense answer,
     measured from the parent's launch time (so interpreter start-up and imports count)."""
     launched = spec["launched"]
-    from qa.library import load_library
-    from qa.retrieve import Searcher
+    from qa.corpus.library import load_library
+    from qa.search.searcher import Searcher
 
     imported = time.time() - launched
     library = load_library(spec["corpus"], log=_err)
@@ -348,9 +346,9 @@ def worker_measure(spec: dict) -> dict:
 
     import bm25s  # noqa: F401 - libraries imported up front: their size is in the baseline, not the deltas
     import faiss  # noqa: F401
-    from qa.embed import get_embedder
-    from qa.index import load
-    from qa.retrieve import Searcher
+    from qa.models.embed import get_embedder
+    from qa.index.dense import load
+    from qa.search.searcher import Searcher
 
     memory: dict[str, float] = {}
     base, _ = _rss_mb()
@@ -405,7 +403,7 @@ def worker_measure(spec: dict) -> dict:
     out["ratios"] = _ratios(query_ms)
     out["searcher_init_s"] = round(searcher_s, 2)
     out["index_load_s"] = round(index_load_s, 2)
-    from qa import retrieve
+    from qa.search import searcher as retrieve
 
     # The number of neighbours Searcher._dense_scores asks FAISS for (k=5 answers).
     top = min(len(dense.units), max(getattr(retrieve, "DENSE_CANDIDATES", 200), 4 * (4 * 5)))
@@ -448,7 +446,7 @@ def _ann_recall(index: Any, vectors: Any, sweep: bool) -> dict:
     import faiss
     import numpy as np
 
-    from qa.index import HNSW_EF_SEARCH
+    from qa.index.dense import HNSW_EF_SEARCH
 
     data = index.reconstruct_n(0, index.ntotal)
     exact, flat, flat_ms = _exact_top(vectors, data, 10)
@@ -519,9 +517,9 @@ WORKERS = {"build": worker_build, "start": worker_start, "measure": worker_measu
 
 def _run_worker(kind: str, spec: dict, timeout: float) -> dict:
     spec = {**spec, "launched": time.time()}
-    command = [sys.executable, "-m", "qa.bench", "--worker", kind, json.dumps(spec, ensure_ascii=False)]
+    command = [sys.executable, "-m", "qa.measure.bench", "--worker", kind, json.dumps(spec, ensure_ascii=False)]
     try:
-        done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=timeout, cwd=ROOT,
+        done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=timeout, cwd=config.ROOT,
                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
     except subprocess.TimeoutExpired:
         return {"error": f"{kind} worker timed out after {timeout:.0f} s"}
@@ -537,15 +535,16 @@ def _run_worker(kind: str, spec: dict, timeout: float) -> dict:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from qa.library import default_corpus
+    from qa.corpus.library import default_corpus
 
     corpus = Path(args.corpus) if args.corpus else default_corpus()
-    index_root = Path(args.index_root)
+    index_root = Path(args.index_root) if args.index_root else config.index_root() / "bench"
     queries = args.queries or (60 if args.quick else 300)
     model = args.model
     report: dict[str, Any] = {"model": model, "queries": queries, "machine": _machine(), "corpus": str(corpus)}
     folder = index_root / f"bundled-{_model_name(model)}"
-    common = {"model": model, "corpus": str(corpus), "library": str(args.library), "queries": queries,
+    library = Path(args.library) if args.library else config.library_dir()
+    common = {"model": model, "corpus": str(corpus), "library": str(library), "queries": queries,
               "max_embed_minutes": args.max_embed_minutes, "ann_sweep": args.ann_sweep}
     _err(f"bench: bundled corpus {corpus.name}, model {model}, {queries} questions per retriever")
     build = _run_worker("build", {**common, "scale_articles": "bundled", "folder": str(folder)}, timeout=600)
@@ -570,7 +569,7 @@ def run(args: argparse.Namespace) -> dict:
     report["scales"] = []
     for articles in _parse_scales(args.scale):
         label = _scale_label(articles)
-        _err(f"bench: scale {label} ({'every parsed document' if articles is None else f'~{articles} articles'}) of {args.library}")
+        _err(f"bench: scale {label} ({'every parsed document' if articles is None else f'~{articles} articles'}) of {library}")
         folder = index_root / f"scale-{label}-{_model_name(model)}"
         spec = {**common, "scale_articles": articles, "folder": str(folder), "store": str(index_root / "embeddings"),
                 "approximate": None if args.ann == "auto" else args.ann == "on"}
@@ -691,17 +690,17 @@ DESCRIPTION = "Benchmark start-up, index build, query latency, memory and ANN re
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options of ``qa bench`` (shared by ``python -m qa.bench`` and the ``qa`` CLI)."""
+    """The options of ``qa bench`` (shared by ``python -m qa.measure.bench`` and the ``qa`` CLI)."""
     parser.add_argument("--quick", action="store_true", help="bundled corpus only, 60 questions per retriever (under a minute)")
     parser.add_argument("--json", action="store_true", help="print one JSON object: start_to_first_answer_s, index_build_s, query_ms.{dense,bm25,hybrid}.{p50,p95,p99}, ratios, memory, scales, targets")
     parser.add_argument("--scale", help="also measure corpora of about N articles from --library, e.g. 1000,10000,all")
     parser.add_argument("--model", default="e5+use", help="embedding model: e5+use (default), e5, use, hash (test double)")
     parser.add_argument("--queries", type=int, help="questions per retriever (default 300; 60 with --quick)")
     parser.add_argument("--corpus", help="the bundled corpus (default: corpus/anhui-nev-clusters or $QA_CORPUS)")
-    parser.add_argument("--library", default=str(DEFAULT_LIBRARY), help="folder of regulations for --scale (default: ../shared/regulations/library beside the project)")
-    parser.add_argument("--index-root", default=str(DEFAULT_INDEX_ROOT), help="where benchmark indexes and embedding caches live (default: index/bench)")
+    parser.add_argument("--library", help="folder of regulations for --scale (default: $QA_LIBRARY, else ../shared/regulations/library beside the project)")
+    parser.add_argument("--index-root", help="where benchmark indexes and embedding caches live (default: index/bench)")
     parser.add_argument("--max-embed-minutes", type=float, default=45.0, help="stop embedding a scale corpus after this long; a rerun continues (default 45)")
-    parser.add_argument("--ann", choices=("auto", "on", "off"), default="auto", help="approximate index at scale: auto = above qa.index.ANN_THRESHOLD vectors")
+    parser.add_argument("--ann", choices=("auto", "on", "off"), default="auto", help="approximate index at scale: auto = above qa.index.dense.ANN_THRESHOLD vectors")
     parser.add_argument("--ann-sweep", action="store_true", help="at scale, also compare HNSW efSearch and IVF nprobe settings")
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
     return parser

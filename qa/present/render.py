@@ -10,9 +10,9 @@ from __future__ import annotations
 import html
 import re
 
-from qa.corpus import article_number_en
-from qa.numerals import article_label, to_chinese
-from qa.retrieve import Answer, FrontHit, Hit
+from qa.corpus.model import article_number_en
+from qa.lang.numerals import article_label, to_chinese
+from qa.search.searcher import Answer, FrontHit, Hit
 
 __all__ = [
     "render_plain",
@@ -137,7 +137,7 @@ def render_hit_html(hit: Hit, lang: str, *, show_english: bool = True) -> str:
     return "\n".join(parts)
 
 
-# ---------------------------------------------------------------- web app (added for qa.ui)
+# ---------------------------------------------------------------- web app (added for qa.app.ui)
 #
 # The helpers below return HTML fragments for the Gradio app. Every piece of corpus or visitor text
 # goes through ``safe_text`` first: HTML-escaped, and with the characters that Markdown, KaTeX or an

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.numerals import parse_number
+from qa.lang.numerals import parse_number
 
 __all__ = ["Citation", "find_citation"]
 

@@ -1,6 +1,6 @@
 """Concurrent load on the app's ``/search`` API: N clients asking questions for a bounded time.
 
-``python -m qa.loadtest --clients 50 --duration 60`` starts ``app.py`` on a free 127.0.0.1 port with
+``python -m qa.measure.loadtest --clients 50 --duration 60`` starts ``app.py`` on a free 127.0.0.1 port with
 the bundled corpus (``--model``, ``--corpus``), waits until the semantic model has loaded, then runs
 N client threads. Each client asks, waits for the answer and asks again: at once, or after a random
 pause averaging ``--think`` seconds (random, so that the clients do not move in waves). Requests are
@@ -35,9 +35,10 @@ from pathlib import Path
 from typing import Sequence
 from urllib.parse import urlsplit
 
+from qa import config
+
 __all__ = ["main", "run", "build_parser", "run_load", "LoadReport", "is_loopback_url", "QUESTIONS"]
 
-ROOT = Path(__file__).resolve().parents[1]
 
 #: What the clients ask, in turn: paraphrased Chinese and English questions, citations, questions
 #: outside the law (abstentions) and a few awkward inputs. Each client starts at a different place.
@@ -244,7 +245,7 @@ class _App:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = log
-        cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port), "--model", model]
+        cmd = [sys.executable, str(config.ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port), "--model", model]
         if corpus:
             cmd += ["--corpus", corpus]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -255,7 +256,7 @@ class _App:
 
             self._tmp = tempfile.TemporaryDirectory(prefix="qa-loadtest-index-")
             env["QA_INDEX_DIR"] = self._tmp.name
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+        self.proc = subprocess.Popen(cmd, cwd=config.ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
         self.lines: list[str] = []
         self._semantic = threading.Event()
         self._serving = threading.Event()

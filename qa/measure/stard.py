@@ -2,7 +2,7 @@
 
 STARD (THUIR 2024, MIT) labels each question with article names such as ``建筑法第四十八条`` or
 ``中华人民共和国民法典第一千零七十九条``. We map every label to an article of a library loaded by
-:func:`qa.library.load_library` (the same importer, index and :class:`~qa.retrieve.Searcher` as the
+:func:`qa.corpus.library.load_library` (the same importer, index and :class:`~qa.search.searcher.Searcher` as the
 app), ask each question with abstention off, and score the ranking.
 
 The questions are split once, by id, into a tuning part (``dev``) and a ``held-out`` part (every
@@ -21,14 +21,12 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from qa.corpus import Regulation
-from qa.library import ROOT, title_key
-from qa.numerals import from_chinese
-from qa.retrieve import Searcher
+from qa.corpus.model import Regulation
+from qa.corpus.library import title_key
+from qa.lang.numerals import from_chinese
+from qa.search.searcher import Searcher
 
 __all__ = [
-    "DEFAULT_QUERIES",
-    "DEFAULT_LIBRARY",
     "Query",
     "LabelMap",
     "Scores",
@@ -41,8 +39,6 @@ __all__ = [
     "format_report",
 ]
 
-DEFAULT_QUERIES = ROOT.parent / "shared" / "benchmarks" / "stard" / "queries-train.json"
-DEFAULT_LIBRARY = ROOT.parent / "shared" / "regulations" / "library"
 #: Every fifth question (by id) is held out from tuning.
 HELD_OUT_EVERY = 5
 RETRIEVERS = ("dense", "bm25", "hybrid")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from qa.files import atomic_write
-from qa.numerals import article_label, to_chinese
+from qa.lang.numerals import article_label, to_chinese
 
 __all__ = [
     "Paragraph",

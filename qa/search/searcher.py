@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
-from qa.cite import Citation, find_citation
-from qa.corpus import Article, FrontMatter, Regulation, article_number_en, citation_en, citation_zh, front_citation_en, front_citation_zh
-from qa.index import article_context
-from qa.library import short_title
-from qa.numerals import article_label, to_chinese
-from qa.roles import FRONT_ROLES, ROLES, article_roles, question_roles, residual
-from qa.text import clean_question, detect_lang, sentences, tokens, token_set
+from qa.lang.cite import Citation, find_citation
+from qa.corpus.model import Article, FrontMatter, Regulation, article_number_en, citation_en, citation_zh, front_citation_en, front_citation_zh
+from qa.index.dense import article_context
+from qa.corpus.library import short_title
+from qa.lang.numerals import article_label, to_chinese
+from qa.lang.roles import FRONT_ROLES, ROLES, article_roles, question_roles, residual
+from qa.lang.text import clean_question, detect_lang, sentences, tokens, token_set
 
 if TYPE_CHECKING:
-    from qa.embed import Embedder
-    from qa.index import DenseIndex
+    from qa.models.embed import Embedder
+    from qa.index.dense import DenseIndex
 
 __all__ = ["RETRIEVERS", "Highlight", "Hit", "FrontHit", "Answer", "Thresholds", "Searcher"]
 
@@ -159,7 +159,7 @@ class Thresholds:
     whether to answer, and does nothing with a single regulation.
 
     ``role_prior`` is added to the score of articles whose structural role (purpose, scope,
-    definitions, responsibilities, effective date, analogy: :mod:`qa.roles`) the question asks about.
+    definitions, responsibilities, effective date, analogy: :mod:`qa.lang.roles`) the question asks about.
     """
 
     dense_zh: float = 0.885
@@ -257,11 +257,11 @@ class Searcher:
         return token_set(self._context[doc]).union(*(s for paragraph in self._sentence_sets[doc] for s in paragraph))
 
     def _load_dense(self, embedder: "Embedder | str", index_dir: Path | None, progress: bool) -> None:
-        from qa.index import load_or_build
+        from qa.index.dense import load_or_build
 
         try:
             if isinstance(embedder, str):
-                from qa.embed import get_embedder
+                from qa.models.embed import get_embedder
 
                 embedder = get_embedder(embedder)
             folder = index_dir or Path("index") / "default"

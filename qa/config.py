@@ -1,0 +1,100 @@
+"""Every path and environment variable the package uses, resolved when asked (never at import time).
+
+One place so that ``--help``, the README and the code name the same variables, and so that a test or a
+deployer can change one with ``monkeypatch.setenv`` / ``export`` and be obeyed everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+__all__ = [
+    "ENVIRONMENT",
+    "ROOT",
+    "bundled_corpus",
+    "catalogue_file",
+    "corpus_dir",
+    "environment_help",
+    "eval_dir",
+    "index_dir_for",
+    "index_root",
+    "library_dir",
+    "model_dir",
+    "shared_dir",
+    "stard_queries",
+]
+
+#: The project checkout (or, once installed, the folder holding the ``qa`` package).
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Variable -> what it sets; printed in ``qa --help`` and the README.
+ENVIRONMENT: dict[str, str] = {
+    "QA_CORPUS": "default corpus folder (default: the bundled Anhui Regulations)",
+    "QA_INDEX_DIR": "index folder to use for every corpus (default: index/<corpus>-<hash>)",
+    "QA_MODEL_DIR": "converted e5 model (default: $XDG_CACHE_HOME/anhui-nev-qa/models/…)",
+    "QA_SHARED": "the shared material: law library, STARD (default: ../shared beside the project)",
+    "QA_LIBRARY": "law library for qa stard / qa bench --scale (default: $QA_SHARED/regulations/library)",
+}
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+def environment_help() -> str:
+    return "Environment: " + "; ".join(f"{name} — {text}" for name, text in ENVIRONMENT.items()) + "."
+
+
+def bundled_corpus() -> Path:
+    return ROOT / "corpus" / "anhui-nev-clusters"
+
+
+def catalogue_file() -> Path:
+    """Official metadata of the library's regulations (sources, dates) that the importer merges in."""
+    return ROOT / "corpus" / "catalogue.json"
+
+
+def corpus_dir() -> Path:
+    return Path(_env("QA_CORPUS") or bundled_corpus())
+
+
+def index_root() -> Path:
+    return ROOT / "index"
+
+
+def index_dir_for(corpus: str | os.PathLike[str]) -> Path:
+    """Where the index of a corpus lives: ``index/<name>-<hash of its path>`` unless QA_INDEX_DIR is set."""
+    override = _env("QA_INDEX_DIR")
+    if override:
+        return Path(override)
+    resolved = Path(corpus).resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
+    return index_root() / f"{resolved.stem[:40]}-{digest}"
+
+
+def model_dir(model: str) -> Path:
+    """Folder of a converted model: ``$QA_MODEL_DIR``, else the per-user cache (keeps 466 MB out of the repo)."""
+    override = _env("QA_MODEL_DIR")
+    if override:
+        return Path(override).expanduser()
+    cache = _env("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache).expanduser() / "anhui-nev-qa" / "models" / model
+
+
+def shared_dir() -> Path:
+    return Path(_env("QA_SHARED") or ROOT.parent / "shared")
+
+
+def library_dir() -> Path:
+    return Path(_env("QA_LIBRARY") or shared_dir() / "regulations" / "library")
+
+
+def stard_queries() -> Path:
+    return shared_dir() / "benchmarks" / "stard" / "queries-train.json"
+
+
+def eval_dir() -> Path:
+    """The evaluation question sets (``tests/eval``, in a checkout)."""
+    return ROOT / "tests" / "eval"
