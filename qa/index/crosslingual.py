@@ -1,0 +1,77 @@
+"""An English question's words as the corpus's own Chinese terms, for BM25 and lexical evidence.
+
+Built once per corpus from the CC-CEDICT senses (:mod:`qa.lang.cedict`): an English unit (a stemmed word or
+phrase) keeps only the Chinese headwords that occur in the corpus, the ones the corpus uses most first, so a
+question is matched in the regulation's own vocabulary (battery → 电池, recycle → 回收, responsible → 负责).
+The table is plain strings, small (the corpus's vocabulary bounds it) and saved with the lexical index.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping
+
+from qa.lang.cedict import Dictionary, english_units
+from qa.lang.text import tokens
+
+__all__ = ["CrossLingual", "PER_UNIT"]
+
+#: Chinese terms kept per English unit: enough for synonyms (负责/责任/职责), few enough to stay on topic.
+PER_UNIT = 4
+
+
+@dataclass(frozen=True)
+class CrossLingual:
+    """English unit ("batteri", "intellectu properti right") → Chinese corpus terms, most used first."""
+
+    table: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def build(cls, df: Mapping[str, int], dictionary: Dictionary, per_unit: int = PER_UNIT) -> "CrossLingual":
+        table: dict[str, tuple[str, ...]] = {}
+        for unit, headwords in dictionary.senses.items():
+            present = sorted({h for h in headwords if h in df}, key=lambda t: (-df[t], t))
+            if not present:  # no headword is a corpus term: fall back to their words (充电站 → 充电)
+                present = sorted({t for h in headwords for t in _pieces(h, df)}, key=lambda t: (-df[t], t))
+            if present:
+                table[" ".join(unit)] = tuple(present[:per_unit])
+        return cls(table)
+
+    def units(self, question: str) -> list[tuple[str, tuple[str, ...]]]:
+        """The question's English units that the corpus can express, with their Chinese terms."""
+        return [(" ".join(u), self.table[" ".join(u)]) for u in english_units(question, _Keys(self.table))]
+
+    def terms(self, question: str, df: Mapping[str, int], documents: int) -> list[tuple[str, float]]:
+        """Chinese query terms with Chinese-side idf weights, each English unit's weight shared by its terms."""
+        out: dict[str, float] = {}
+        n = max(documents, 1)
+        for _, chinese in self.units(question):
+            idf = max(math.log(1 + n / (1 + df.get(t, 0))) for t in chinese)
+            for term in chinese:
+                out[term] = max(out.get(term, 0.0), idf / len(chinese))
+        return list(out.items())
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {k: list(v) for k, v in self.table.items()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, list[str]]) -> "CrossLingual":
+        return cls({k: tuple(v) for k, v in data.items()})
+
+
+def _pieces(headword: str, df: Mapping[str, int]) -> tuple[str, ...]:
+    """The words of a headword of three or more characters that the corpus has as terms."""
+    if len(headword) < 3:
+        return ()
+    return tuple(dict.fromkeys(w for w in tokens(headword) if len(w) >= 2 and w in df))
+
+
+class _Keys:
+    """A view of the table's string keys as the word tuples :func:`english_units` looks up."""
+
+    def __init__(self, table: Mapping[str, object]):
+        self._table = table
+
+    def __contains__(self, unit: object) -> bool:
+        return isinstance(unit, tuple) and " ".join(unit) in self._table
