@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.corpus.model import CorpusError  # noqa: E402
-from qa.importer.document import import_document  # noqa: E402
+from qa.corpus import CorpusError  # noqa: E402
+from qa.importer import import_document  # noqa: E402
 
 LIBRARY = ROOT.parent / "shared" / "regulations" / "library"
 

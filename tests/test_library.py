@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus.model import CorpusError
-from qa.importer.document import parse_with_warnings
+from qa.corpus import CorpusError
+from qa.importer import parse_with_warnings
+from qa.lang.numerals import NUMERAL, SMALL_NUMERAL
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 LIBRARY = SHARED / "regulations" / "library"
-_NUM = "[零一二三四五六七八九十百千〇两]+"
-ARTICLE_LINE = re.compile(rf"^第{_NUM}条(之[一二三四五六七八九十]+)?[ \u3000]")
-TYPO_LABEL = re.compile(rf"^(笫{_NUM}[ \u3000]*条|[第笫]{_NUM}[ \u3000]+条)")
+ARTICLE_LINE = re.compile(rf"^第{NUMERAL}条(之{SMALL_NUMERAL})?[ \u3000]")
+TYPO_LABEL = re.compile(rf"^(笫{NUMERAL}[ \u3000]*条|[第笫]{NUMERAL}[ \u3000]+条)")
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ import pytest
 pytest.importorskip("reportlab", reason="reportlab (a test dependency: pip install -e '.[test]') typesets the test PDFs")
 
 from qa.cli import main  # noqa: E402
-from qa.corpus.model import CorpusError, Regulation  # noqa: E402
-from qa.importer.document import parse_document, parse_with_warnings  # noqa: E402
+from qa.corpus import CorpusError, Regulation  # noqa: E402
+from qa.importer import parse_document, parse_with_warnings  # noqa: E402
 from qa.importer.pdf import read_rows  # noqa: E402
 from tests.pdfgen import LIBRARY, STSONG, WQY_FILE, Block, markdown_to_pdf, register_font, render, sample  # noqa: E402
 

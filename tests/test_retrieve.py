@@ -111,7 +111,7 @@ def test_lexical_search_answers_before_the_model_is_loaded(tmp_path: Path) -> No
     """While the model loads in the background, BM25 answers and says so."""
     import threading
 
-    from qa.models.embed import HashEmbedder
+    from qa.models import HashEmbedder
 
     gate = threading.Event()
 

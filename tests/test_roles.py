@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus.model import Regulation
-from qa.corpus.library import default_corpus, load_library
+from qa.corpus import Regulation, default_corpus, load_library
 from qa.search.searcher import Searcher
 from qa.lang.roles import article_roles, question_roles, residual
 
@@ -30,7 +29,7 @@ def _other(relative: str) -> Regulation:
     path = LIBRARY / relative
     if not path.is_file():
         pytest.skip(f"{path} is absent (../shared is not beside the project)")
-    from qa.importer.document import parse_document
+    from qa.importer import parse_document
 
     return parse_document(path)
 

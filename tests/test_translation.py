@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from qa.corpus.model import REGULATION_FILE, TRANSLATION_FILE, Regulation, load_corpus, text_sha
+from qa.corpus import REGULATION_FILE, TRANSLATION_FILE, Regulation, load_corpus, text_sha
 
 FOLDER = Path(__file__).resolve().parents[1] / "corpus" / "anhui-nev-clusters"
 GLOSSARY_FILE = FOLDER / "glossary.en.json"

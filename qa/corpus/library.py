@@ -6,7 +6,6 @@ so a deployment can point at the official text without a separate step.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import replace
@@ -15,9 +14,10 @@ from typing import Callable, Sequence
 
 from qa import config
 from qa.config import index_dir_for
-from qa.corpus.model import REGULATION_FILE, Chapter, CorpusError, Regulation, load_corpus
+from qa.corpus.model import Article, Chapter, CorpusError, Regulation, Section, Source
+from qa.corpus.store import REGULATION_FILE, load_corpus
 
-__all__ = ["default_corpus", "load_library", "index_dir_for", "short_title", "title_key", "DOCUMENT_SUFFIXES"]
+__all__ = ["default_corpus", "load_library", "collect", "index_dir_for", "short_title", "title_key", "DOCUMENT_SUFFIXES"]
 
 DOCUMENT_SUFFIXES = (".md", ".txt", ".docx", ".html", ".htm", ".pdf")
 
@@ -47,13 +47,13 @@ def load_library(
     if path.is_dir() and (path / REGULATION_FILE).is_file():
         return [load_corpus(path)]
     if path.is_file():
-        from qa.importer.document import parse_document
+        from qa.importer import parse_document
 
         return [parse_document(path)]
     folders = sorted(p.parent for p in path.rglob(REGULATION_FILE))
     if folders:
         return [load_corpus(f) for f in folders]
-    from qa.importer.document import parse_document
+    from qa.importer import parse_document
 
     documents = sorted(
         p for p in path.rglob("*") if p.suffix.lower() in DOCUMENT_SUFFIXES and p.is_file() and not set(exclude) & set(p.relative_to(path).parts[:-1])
@@ -75,8 +75,8 @@ def load_library(
     no_articles = sum(exc.rule == "no-articles" for exc in refused)
     if no_articles:
         log(f"note: skipped {no_articles} document(s) with no numbered articles (第X条)")
-    for exc in (e for e in refused if e.rule != "no-articles"):
-        log(f"warning: skipped {exc}")
+    for skipped in (e for e in refused if e.rule != "no-articles"):
+        log(f"warning: skipped {skipped}")
     return collect(regulations, log=log)
 
 
@@ -130,7 +130,9 @@ def _merge_parts(parts: Sequence[Regulation]) -> Regulation:
     """One regulation from consecutive parts: chapters renumbered throughout, each part (编) numbered
     in order."""
     chapters: list[Chapter] = []
-    articles, sections, sources = [], [], []
+    articles: list[Article] = []
+    sections: list[Section] = []
+    sources: list[Source] = []
     for number, part in enumerate(parts, 1):
         offset = len(chapters)
         chapters += [replace(c, number=c.number + offset, part=c.part or number) for c in part.chapters]

@@ -9,7 +9,7 @@ A PDF holds printed lines, not paragraphs. What the layout tells, and text alone
   that starts at the left margin after a line that ran to the right margin continues it (also over
   a page break), whatever character ends it; an indented line, a line after a short one, after a
   wider gap or in another size starts a paragraph. Where the layout has no indents, the importer's
-  text rules decide (``_is_wrapped``: a line that ends no sentence continues);
+  text rules decide (``_is_wrapped`` in :mod:`qa.importer.builder`: a line that ends no sentence continues);
 - headings: a centred line among the articles is a heading (a ``#`` line in Markdown terms), so an
   unnumbered one such as ``一、一般规定`` ends the article above it instead of joining it.
 
@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Sequence
 
 from qa.corpus.model import CorpusError
-from qa.importer.document import _ARTICLE, _ITEM, Line, _clean
+from qa.importer.formats import Line, clean_line
+from qa.importer.tokens import ARTICLE, ITEM
 
 __all__ = ["Row", "pdf_lines", "lines_from_rows", "read_rows"]
 
@@ -106,7 +107,7 @@ def _merge_baselines(rows: Sequence[Row]) -> list[Row]:
     printed line (a backend may split it at a wide gap) become one row; invisible ones (U+200B) go."""
     out: list[Row] = []
     for row in sorted(rows, key=lambda r: (r.page, round(r.top / max(r.size, 1) * 4), r.x0)):
-        row = replace(row, text=_clean(row.text))
+        row = replace(row, text=clean_line(row.text))
         last = out[-1] if out else None
         if last and last.page == row.page and abs(last.top - row.top) < 0.3 * row.size and row.x0 >= last.x1 - 0.5:
             gap = " " if row.x0 - last.x1 > 0.4 * row.size else ""
@@ -171,7 +172,7 @@ def lines_from_rows(rows: Sequence[Row], pages: int) -> list[Line]:
     in_articles = False
     for row in body:
         text = row.text.strip()
-        in_articles = in_articles or bool(_ARTICLE.match(text))
+        in_articles = in_articles or bool(ARTICLE.match(text))
         if previous is None:
             lines.append(Line(row.page, text))
             previous = row
@@ -189,7 +190,7 @@ def lines_from_rows(rows: Sequence[Row], pages: int) -> list[Line]:
         else:
             starts = not (same_size and not wide_gap and full and at_margin)
             # Before the articles a centred line is the title, the adoption note or 目录, unless numbered (一、一般规定).
-            heading = centred(row) and not _ARTICLE.match(text) and (in_articles or bool(_ITEM.match(text)))
+            heading = centred(row) and not ARTICLE.match(text) and (in_articles or bool(ITEM.match(text)))
             kind = "heading" if heading else "text"
             lines.append(Line(row.page, text, kind=kind, after_blank=starts))
         previous = row

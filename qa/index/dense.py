@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 import numpy as np
 
-from qa.corpus.model import Article, Regulation, regulation_records
+from qa.corpus import Article, Regulation, regulation_records
 from qa.files import atomic_write, sha256_file
 from qa.corpus.library import short_title
 
 if TYPE_CHECKING:
     import faiss
 
-    from qa.models.embed import Embedder
+    from qa.models import Embedder
 
 __all__ = ["Unit", "DenseIndex", "IndexError_", "article_context", "corpus_hash", "units_of", "load_or_build", "build", "EmbeddingCache"]
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.lang.numerals import parse_number
+from qa.lang.numerals import NUMERAL_CHARS, SMALL_NUMERAL, parse_number
 
 __all__ = ["Citation", "find_citation"]
 
-_NUM = r"[零〇一二两三四五六七八九十百千\d]+"
+_NUM = rf"[{NUMERAL_CHARS}\d]+"
 _ZH = re.compile(
-    rf"(?:第\s*)?(?P<article>-?{_NUM})\s*条(?:之(?P<suffix>[一二三四五六七八九十]+|\d+))?"
+    rf"(?:第\s*)?(?P<article>-?{_NUM})\s*条(?:之(?P<suffix>{SMALL_NUMERAL}|\d+))?"
     rf"(?:\s*第\s*(?P<paragraph>{_NUM})\s*款)?"
 )
 _EN = re.compile(

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-__all__ = ["to_chinese", "from_chinese", "parse_number", "article_label"]
+__all__ = [
+    "to_chinese",
+    "from_chinese",
+    "parse_number",
+    "article_label",
+    "NUMERAL_CHARS",
+    "NUMERAL",
+    "SMALL_NUMERAL_CHARS",
+    "SMALL_NUMERAL",
+]
 
 _DIGITS = "零一二三四五六七八九"
 _VALUES = {c: i for i, c in enumerate(_DIGITS)} | {"〇": 0, "两": 2}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
+
+#: Every character :func:`from_chinese` reads, to build a regular-expression class: ``[{NUMERAL_CHARS}0-9]+``
+#: is a number in Chinese numerals or digits.
+NUMERAL_CHARS = "".join(_VALUES) + "".join(_UNITS)
+#: A Chinese numeral, as in 第一百零三条 or 第十二章: one pattern for every reader of labels.
+NUMERAL = f"[{NUMERAL_CHARS}]+"
+#: The characters of the small numbers that number inserted articles (之一) and items (（三）, 三、).
+SMALL_NUMERAL_CHARS = _DIGITS[1:] + "十"
+SMALL_NUMERAL = f"[{SMALL_NUMERAL_CHARS}]+"
 
 
 def to_chinese(n: int) -> str:

