@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     from qa.corpus.model import CorpusError
     from qa.corpus.library import default_corpus, index_dir_for, load_library
     from qa.search.searcher import Searcher
-    from qa.app.ui import build_app, launch
+    from qa.app import build_app, launch
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

@@ -86,7 +86,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _print_answer(answer) -> None:  # type: ignore[no-untyped-def]
-    from qa.present.render import render_plain
+    from qa.present.plain import render_plain
 
     print(render_plain(answer, color=sys.stdout.isatty()))
 

