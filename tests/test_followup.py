@@ -41,7 +41,7 @@ def test_without_a_previous_turn_everything_is_new() -> None:
 
 
 def test_answer_says_how_it_was_read(hash_searcher: Searcher) -> None:
-    answer, reading = ask_follow_up(hash_searcher, "下一条呢", Turn("第三十五条", (35,)))
+    answer, reading = ask_follow_up(hash_searcher.search, "下一条呢", Turn("第三十五条", (35,)))
     assert reading.rule == "neighbour" and [h.article for h in answer.hits] == [36]
     assert answer.question == "下一条呢"
     assert answer.notice_zh and answer.notice_zh.startswith("按上文理解为：第三十六条")
@@ -49,7 +49,7 @@ def test_answer_says_how_it_was_read(hash_searcher: Searcher) -> None:
 
 
 def test_a_standalone_question_is_untouched(hash_searcher: Searcher) -> None:
-    answer, reading = ask_follow_up(hash_searcher, "第十二条", PREVIOUS)
+    answer, reading = ask_follow_up(hash_searcher.search, "第十二条", PREVIOUS)
     assert reading.rule == "citation" and answer.notice_zh is None and answer.hits[0].article == 12
 
 

@@ -26,13 +26,13 @@ def test_page_styling_and_script_are_package_data() -> None:
 
 def test_deep_link_becomes_updates_of_tab_view_and_browser() -> None:
     events = Events(FakeSearcher(partial_regulation()))
-    tab, history, view, number, chapter, browse_chapter, browse_article = events.on_load(SimpleNamespace(query_params={"article": "2"}))  # type: ignore[arg-type]
+    tab, history, view, number, chapter, browse_chapter, browse_article, conversation = events.on_load(SimpleNamespace(query_params={"article": "2"}))  # type: ignore[arg-type]
     assert isinstance(tab, gr.Tabs) and tab.selected == "browse"
-    assert history == gr.update() and chapter == gr.update()
+    assert history == gr.update() and chapter == gr.update() and conversation == gr.update()
     assert "第二条的文字" in view and number == 2
     assert browse_chapter == gr.update(value=1)
     assert isinstance(browse_article, gr.Dropdown) and browse_article.value == "2"
-    assert events.on_load(None) == tuple(gr.update() for _ in range(7))  # type: ignore[arg-type]
+    assert events.on_load(None) == tuple(gr.update() for _ in range(8))  # type: ignore[arg-type]
 
 
 def test_browser_events_update_the_dropdowns() -> None:

@@ -87,6 +87,7 @@ class PageStart:
     chapter: int | None = None
     browse_chapter: int | None = None
     browse_articles: Choices | None = None
+    answer: Answer | None = None
 
 
 def user_message(question: str) -> Message:
@@ -230,7 +231,8 @@ def page_start(engine: Engine, params: Mapping[str, str]) -> PageStart:
         if loaded is not None and loaded.chapter is not None:
             browse_chapter = loaded.chapter
             browse_articles = Choices(articles_in(engine, 0, loaded.chapter), loaded.number_en)
+    answer: Answer | None = None
     if question:
-        history, _ = ask(engine, question, [], chapter, 5)
-        tab = "ask"
-    return PageStart(tab, history, view, number, chapter or None, browse_chapter, browse_articles)
+        answer = engine.search(question, k=5, chapter=chapter or None)
+        history, tab = [user_message(question), *answer_messages(answer)], "ask"
+    return PageStart(tab, history, view, number, chapter or None, browse_chapter, browse_articles, answer)

@@ -9,11 +9,14 @@ interface translations (Gradio 6 takes those at launch).
 from __future__ import annotations
 
 from importlib.resources import files
+from pathlib import Path
 from typing import Any, Sequence
 
 import gradio as gr
 
+from qa.app import conversation as talk
 from qa.app import handlers
+from qa.app.conversation import Conversation
 from qa.app.handlers import Choices, Engine, Message, PageStart
 from qa.app.views import banner_html
 
@@ -50,6 +53,11 @@ I18N = gr.I18n(
         "browse_chapter": "Chapter",
         "browse_article": "Loaded articles in this chapter",
         "open": "Open article",
+        "export": "Share and export this answer",
+        "markdown": "Markdown (question, cited official text, unofficial translation, source, link)",
+        "wrong": "Wrong answer?",
+        "right_article": "The right article (optional)",
+        "report": "Report",
     },
     **{
         locale: {
@@ -67,6 +75,11 @@ I18N = gr.I18n(
             "browse_chapter": "章",
             "browse_article": "本章已载入的条文",
             "open": "打开条文",
+            "export": "分享与导出本次答复",
+            "markdown": "Markdown（问题、引用的官方原文、非官方译文、来源、链接）",
+            "wrong": "答复不对？",
+            "right_article": "正确的条文（可选）",
+            "report": "报告",
         }
         for locale in ("zh", "zh-CN", "zh-Hans", "zh-TW", "zh-HK")
     },
@@ -100,19 +113,31 @@ class Events:
     """The page's event functions, one per handler. Gradio reads their names (endpoint names),
     signatures and docstrings (the API page), and passes ``gr.Request`` to ``on_load``."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, feedback: Path | None = None):
         self.engine = engine
+        self.feedback = feedback
 
-    def ask(self, message: str, history: list | None, chapter: int | None, k: int | float | None) -> tuple[list[Message], str]:
-        """Ask a question; returns the chat history with the answer's messages appended, and '' for the textbox."""
-        return handlers.ask(self.engine, message, history, chapter, k)
+    def ask(
+        self, message: str, history: list | None, chapter: int | None, k: int | float | None, conversation: Conversation | None = None
+    ) -> tuple[list[Message], str, Conversation]:
+        """Ask a question (a short follow-up is read with the previous answer); returns the chat history with the answer's messages appended, and '' for the textbox."""
+        return talk.converse(self.engine, message, history, chapter, k, conversation)
+
+    def export(self, conversation: Conversation | None, request: gr.Request) -> tuple[str, Any]:
+        headers = dict(request.headers) if request is not None else {}
+        scheme = request.url.scheme if request is not None else "http"
+        text, path = talk.export_markdown(self.engine, conversation, headers, scheme)
+        return text, gr.DownloadButton(value=path, interactive=path is not None)
+
+    def report(self, conversation: Conversation | None, correct: int | None) -> str:
+        return talk.report_wrong(conversation, correct, self.feedback)
 
     def search(self, question: str, k: int = 5) -> dict:
         """Answer `question` with up to `k` articles: the same JSON object as `qa ask --json` (Answer.to_dict())."""
         return handlers.search(self.engine, question, k)
 
-    def clear(self) -> tuple[list[Message], str]:
-        return [], ""
+    def clear(self) -> tuple[list[Message], str, Conversation]:
+        return [], "", Conversation()
 
     def browse_regulation_changed(self, regulation: int | None) -> tuple[gr.Dropdown, gr.Dropdown, str, str, str]:
         view = handlers.regulation_view(self.engine, regulation)
@@ -136,16 +161,19 @@ class Events:
             gr.update() if start.chapter is None else gr.update(value=start.chapter),
             gr.update() if start.browse_chapter is None else gr.update(value=start.browse_chapter),
             gr.update() if start.browse_articles is None else _dropdown(start.browse_articles),
+            gr.update() if start.answer is None else Conversation(start.answer, start.answer.question),
         )
 
 
-def build_app(searcher: Engine, *, examples: Sequence[str] = EXAMPLES, title: str | None = None) -> gr.Blocks:
-    """The whole app for ``searcher``'s library. Launch it with ``launch(demo, …)``."""
+def build_app(searcher: Engine, *, examples: Sequence[str] = EXAMPLES, title: str | None = None, feedback: Path | None = None) -> gr.Blocks:
+    """The whole app for ``searcher``'s library. Launch it with ``launch(demo, …)``.
+
+    ``feedback`` names the JSON Lines file that "Wrong answer?" reports go to; without it the control is absent."""
     library = searcher.library
     single = len(library) == 1
     first = library[0] if library else None
     page_title = title or (f"{first.title} · 问答 Q&A" if single and first else "法规问答 Q&A")
-    events = Events(searcher)
+    events = Events(searcher, feedback)
     opening = handlers.opening_view(searcher)
 
     with gr.Blocks(title=page_title, analytics_enabled=False) as demo:
@@ -193,6 +221,17 @@ def build_app(searcher: Engine, *, examples: Sequence[str] = EXAMPLES, title: st
                     )
                     k = gr.Slider(1, 10, value=5, step=1, label=I18N("k"), elem_id="qa-k", scale=2, min_width=200)
                     clear = gr.Button(I18N("clear"), variant="secondary", scale=1, min_width=80)
+                conversation = gr.State(Conversation())
+                with gr.Accordion(I18N("export"), open=False, elem_id="qa-export"):
+                    export_text = gr.Textbox(label=I18N("markdown"), lines=6, max_lines=16, interactive=False, buttons=["copy"], elem_id="qa-export-text")
+                    download = gr.DownloadButton("下载 Markdown / Download Markdown", value=None, interactive=False, elem_id="qa-download")
+                with gr.Accordion(I18N("wrong"), open=False, visible=feedback is not None, elem_id="qa-feedback"):
+                    with gr.Row():
+                        right_article = gr.Dropdown(
+                            talk.report_choices(searcher, None), value=None, label=I18N("right_article"), elem_id="qa-right-article", scale=3
+                        )
+                        report = gr.Button(I18N("report"), elem_id="qa-report", scale=1, min_width=80)
+                    report_status = gr.Markdown(elem_id="qa-report-status")
                 gr.Examples([[e] for e in examples], inputs=[question], label=I18N("examples"), elem_id="qa-examples")
             with gr.Tab(I18N("tab_browse"), id="browse"):
                 reg_choices = [(r.title, i) for i, r in enumerate(library)]
@@ -214,10 +253,15 @@ def build_app(searcher: Engine, *, examples: Sequence[str] = EXAMPLES, title: st
                 coverage = gr.HTML(opening.coverage, elem_id="qa-coverage")
                 front_view = gr.HTML(opening.front, elem_id="qa-front-matter")
 
-        asking = [question, chatbot, chapter, k]
-        ask_button.click(events.ask, asking, [chatbot, question], api_name="chat", api_description=events.ask.__doc__)
-        question.submit(events.ask, asking, [chatbot, question], api_visibility=PRIVATE)
-        clear.click(events.clear, None, [chatbot, question], api_visibility=PRIVATE)
+        asking = [question, chatbot, chapter, k, conversation]
+        answered = [chatbot, question, conversation]
+        exported = [export_text, download]
+        ask_button.click(events.ask, asking, answered, api_name="chat", api_description=events.ask.__doc__).then(
+            events.export, [conversation], exported, api_visibility=PRIVATE
+        )
+        question.submit(events.ask, asking, answered, api_visibility=PRIVATE).then(events.export, [conversation], exported, api_visibility=PRIVATE)
+        clear.click(events.clear, None, answered, api_visibility=PRIVATE).then(events.export, [conversation], exported, api_visibility=PRIVATE)
+        report.click(events.report, [conversation, right_article], [report_status], api_visibility=PRIVATE)
         browse_reg.change(
             events.browse_regulation_changed, [browse_reg], [browse_chapter, browse_article, article_view, coverage, front_view], api_visibility=PRIVATE
         )
@@ -226,8 +270,8 @@ def build_app(searcher: Engine, *, examples: Sequence[str] = EXAMPLES, title: st
         open_button.click(events.open_article, [browse_reg, number], [article_view], api_visibility=PRIVATE)
         number.submit(events.open_article, [browse_reg, number], [article_view], api_visibility=PRIVATE)
         demo.load(
-            events.on_load, None, [tabs, chatbot, article_view, number, chapter, browse_chapter, browse_article], api_visibility=PRIVATE
-        )
+            events.on_load, None, [tabs, chatbot, article_view, number, chapter, browse_chapter, browse_article, conversation], api_visibility=PRIVATE
+        ).then(events.export, [conversation], exported, api_visibility=PRIVATE)
         gr.api(events.search, api_name="search")
     return demo
 

@@ -7,6 +7,7 @@ first question and the articles the first answer showed (:mod:`qa.search.followu
 from __future__ import annotations
 
 import json
+from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -73,7 +74,7 @@ def run_dialogues(searcher: Searcher, dialogues: Sequence[Dialogue], *, k: int =
         first = searcher.search(dialogue.questions[0], retriever=retriever)
         previous = Turn(first.question, tuple(h.article for h in first.hits))
         alone = searcher.search(dialogue.questions[1], retriever=retriever)
-        answer, reading = ask_follow_up(searcher, dialogue.questions[1], previous, retriever=retriever)
+        answer, reading = ask_follow_up(partial(searcher.search, retriever=retriever), dialogue.questions[1], previous)
         outcomes.append(
             DialogueOutcome(dialogue, reading.rule, _hit(alone, dialogue.expected[1], k), _hit(answer, dialogue.expected[1], k), _returned(answer, k))
         )

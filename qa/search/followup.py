@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Callable
 
 from qa.lang.cite import find_citation
 from qa.lang.numerals import article_label
 from qa.lang.text import clean_question
-from qa.search.searcher import Answer, Searcher
+from qa.search.searcher import Answer
 
 __all__ = ["READINGS", "Reading", "Turn", "ask_follow_up", "read_follow_up"]
 
@@ -105,15 +106,15 @@ def _explained(answer: Answer, question: str, reading: Reading) -> Answer:
     )
 
 
-def ask_follow_up(searcher: Searcher, question: str, previous: Turn | None, **options: object) -> tuple[Answer, Reading]:
-    """Answer ``question`` read with ``previous``; an elliptical question that finds an answer on its
-    own keeps that answer (the context would only blur it)."""
+def ask_follow_up(search: Callable[[str], Answer], question: str, previous: Turn | None) -> tuple[Answer, Reading]:
+    """Answer ``question`` read with ``previous``; ``search`` is ``Searcher.search`` with the caller's
+    settings bound (``functools.partial(searcher.search, k=5)``). An elliptical question that finds an
+    answer on its own keeps that answer (the context would only blur it)."""
     reading = read_follow_up(question, previous)
     if reading.rule == "ellipsis":
-        alone = searcher.search(question, **options)  # type: ignore[arg-type]
+        alone = search(question)
         if not alone.abstained:
             return alone, Reading(alone.question, "new")
     if not reading.uses_context:
-        return searcher.search(question, **options), reading  # type: ignore[arg-type]
-    answer = searcher.search(reading.query, **options)  # type: ignore[arg-type]
-    return _explained(answer, question, reading), reading
+        return search(question), reading
+    return _explained(search(reading.query), question, reading), reading
