@@ -79,7 +79,10 @@ def ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
 
 def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(exist_ok=True)
-    page.wait_for_load_state("networkidle")
+    # Not "networkidle": the page keeps Gradio's session heartbeat open (it holds per-visitor state).
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready")
+    page.wait_for_timeout(300)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
@@ -192,3 +195,81 @@ def test_copy_button_copies_the_citation(browser, app_url: str) -> None:  # type
         assert page.evaluate("navigator.clipboard.readText()") == "Anhui NEV Industry Cluster Regulations, Art. 3(2)"
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def feedback_app(hash_searcher, tmp_path_factory) -> Iterator[tuple[str, Path]]:  # type: ignore[no-untyped-def]
+    """A second app with the "Wrong answer?" control on, writing to a temporary feedback file."""
+    from qa.app import build_app, launch
+    from tests.conftest import free_port
+
+    path = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+    demo = build_app(hash_searcher, feedback=path)
+    port = free_port()
+    launch(demo, host="127.0.0.1", port=port, block=False, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/", path
+    finally:
+        demo.close()
+
+
+def _answered(page, rows: int) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_function(f"{BOT_ROWS} > {rows}", timeout=TIMEOUT)
+
+
+def test_two_turn_dialogue_reads_the_follow_up(page_at) -> None:  # type: ignore[no-untyped-def]
+    page = page_at(DESKTOP)
+    ask(page, "第三十五条")
+    page.wait_for_selector("#qa-chat .qa-hit.qa-art-35", timeout=TIMEOUT)
+    ask(page, "下一条呢")
+    card = page.wait_for_selector("#qa-chat .qa-hit.qa-art-36", timeout=TIMEOUT)
+    assert "加氢基础设施" in card.inner_text()
+    assert "按上文理解为：第三十六条" in page.inner_text("#qa-chat")
+    shot(page, "desktop-follow-up")
+
+
+def test_export_offers_the_answer_as_markdown(page_at) -> None:  # type: ignore[no-untyped-def]
+    page = page_at(DESKTOP)
+    ask(page, "增程式的车算新能源车吗？")
+    page.wait_for_selector("#qa-chat .qa-hit.qa-art-3", timeout=TIMEOUT)
+    page.click("#qa-export button")  # open the accordion
+    page.wait_for_function(
+        "(document.querySelector('#qa-export-text textarea') || {}).value?.includes('第三条')", timeout=TIMEOUT
+    )
+    text = page.input_value("#qa-export-text textarea")
+    assert "《安徽省新能源汽车产业集群发展条例》第三条" in text and "插电式混合动力（含增程式）汽车" in text
+    assert "Unofficial English translation" in text and "?q=" in text
+    with page.expect_download(timeout=TIMEOUT) as download:
+        page.click("#qa-download")
+    saved = Path(download.value.path())
+    assert saved.read_text(encoding="utf-8") == text
+    shot(page, "desktop-export")
+
+
+def test_feedback_control_writes_a_local_report(browser, feedback_app) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    url, path = feedback_app
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector("#qa-question textarea", state="attached", timeout=TIMEOUT)
+        ask(page, "小区充电难，条例管不管？")
+        _answered(page, 0)
+        page.click("#qa-feedback button")  # open "Wrong answer?"
+        page.click("#qa-right-article input")
+        page.keyboard.type("Article 35")
+        page.click("ul[role=listbox] li:has-text('Article 35')", timeout=TIMEOUT)
+        page.click("#qa-report")
+        page.wait_for_function("document.querySelector('#qa-report-status').innerText.includes('recorded')", timeout=TIMEOUT)
+        record = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+        assert record["type"] == "feedback" and record["correct"] == [35] and record["question"] == "小区充电难，条例管不管？"
+        shot(page, "desktop-feedback")
+    finally:
+        context.close()
+
+
+def test_feedback_control_is_absent_by_default(page_at) -> None:  # type: ignore[no-untyped-def]
+    page = page_at(DESKTOP)
+    assert page.query_selector("#qa-feedback") is None or not page.is_visible("#qa-feedback")
