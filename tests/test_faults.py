@@ -150,13 +150,18 @@ def test_qa_ask_reports_a_damaged_corpus_without_traceback(
     assert "Traceback" not in captured.err
 
 
+#: The two ways to start the app: ``python app.py`` (README, ``make run``) and ``qa serve``.
+STARTS = {"app.py": [str(ROOT / "app.py")], "qa serve": ["-m", "qa.cli", "serve"]}
+
+
+@pytest.mark.parametrize("start", STARTS)
 @pytest.mark.parametrize("damage", ["cut-mid-line", "cut-at-line-boundary"])
-def test_app_prints_the_corpus_error_and_exits_non_zero(corpus: Path, tmp_path: Path, damage: str) -> None:
+def test_app_prints_the_corpus_error_and_exits_non_zero(corpus: Path, tmp_path: Path, damage: str, start: str) -> None:
     name, mutate, rule = DAMAGE[damage]
     mutate(corpus / name)
     env = dict(os.environ, QA_INDEX_DIR=str(tmp_path / "index"))
     done = subprocess.run(
-        [sys.executable, str(ROOT / "app.py"), "--corpus", str(corpus), "--model", "hash", "--port", str(free_port())],
+        [sys.executable, *STARTS[start], "--corpus", str(corpus), "--model", "hash", "--port", str(free_port())],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 2, done.stderr
@@ -164,7 +169,8 @@ def test_app_prints_the_corpus_error_and_exits_non_zero(corpus: Path, tmp_path: 
     assert "Traceback" not in done.stderr and "serving on" not in done.stderr
 
 
-def test_app_reports_a_busy_port_without_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize("start", STARTS)
+def test_app_reports_a_busy_port_without_traceback(tmp_path: Path, start: str) -> None:
     import socket
 
     with socket.socket() as busy:
@@ -173,7 +179,7 @@ def test_app_reports_a_busy_port_without_traceback(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         env = dict(os.environ, QA_INDEX_DIR=str(tmp_path / "index"))
         done = subprocess.run(
-            [sys.executable, str(ROOT / "app.py"), "--model", "hash", "--port", str(port)],
+            [sys.executable, *STARTS[start], "--model", "hash", "--port", str(port)],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
         )
     assert done.returncode == 1 and f"cannot serve on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
