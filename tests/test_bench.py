@@ -72,11 +72,9 @@ def test_rebuild_after_one_article_edit_embeds_only_the_changed_units(tmp_path: 
     assert third.manifest["embedded"] == len(third.units), "the cache lives with its index folder"
 
 
-def test_percentiles_and_scales() -> None:
-    stats = bench.percentiles([float(i) for i in range(1, 101)])
-    assert (stats["p50"], stats["p95"], stats["p99"], stats["n"]) == (50.0, 95.0, 99.0, 100)
-    assert bench._parse_scales("1000, 10k,all") == [1000, 10000, None]
-    assert bench._scale_label(10000) == "10k" and bench._scale_label(None) == "all"
+def test_scales() -> None:
+    assert bench.parse_scales("1000, 10k,all") == [1000, 10000, None]
+    assert bench.scale_label(10000) == "10k" and bench.scale_label(None) == "all"
 
 
 def test_quick_json_has_the_promised_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -93,7 +91,7 @@ def test_quick_json_has_the_promised_shape(tmp_path: Path, capsys: pytest.Captur
     assert {"model_mb", "vectors_mb", "bm25_and_docs_mb", "peak_rss_mb"} <= report["memory"].keys()
     assert report["scales"] == []
     assert {t["target"] for t in report["targets"]} >= {"start to first answer", "index build, bundled (cold cache)"}
-    assert "| bundled |" in bench.render(report)
+    assert "| bundled |" in bench.render(bench.from_json(bench.BenchReport, report))
 
 
 def test_scale_run_loads_documents_with_titles_and_reports_ann_recall(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,3 +117,15 @@ def test_scale_run_loads_documents_with_titles_and_reports_ann_recall(tmp_path: 
     assert check["北京市自动驾驶汽车条例第三十三条"]["ok"], check
     # The shared embedding store: the larger scale embeds only the regulations the smaller one lacked.
     assert everything["build"]["warm"]["embedded"] < everything["build"]["units"]
+
+
+def test_scale_corpora_are_loaded_as_the_app_loads_a_library(tmp_path: Path) -> None:
+    """One regulation per title (qa.corpus.library.collect), rejected documents counted by rule."""
+    (tmp_path / "a.txt").write_text("甲条例\n第一条 甲。\n第二条 乙。\n", encoding="utf-8")
+    (tmp_path / "a-copy.txt").write_text("甲条例\n第一条 甲。\n第二条 乙。\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("乙条例\n第一条 甲。\n第三条 乙。\n", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("没有条文的文件。\n", encoding="utf-8")
+    regulations, skipped = bench.load_regulations(tmp_path, log=lambda message: None)
+    assert [r.title for r in regulations] == ["甲条例"]
+    assert regulations == load_library(tmp_path, log=lambda message: None)
+    assert skipped == {"article-order": 1, "no-articles": 1}

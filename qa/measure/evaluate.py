@@ -13,11 +13,13 @@ import json
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 from qa.corpus.model import FRONT_KINDS, CorpusError
+from qa.measure.inputs import read_text
+from qa.measure.metrics import first_rank, hit_at, mean, percentile, reciprocal_rank, share
 from qa.search.searcher import Answer, Searcher, Thresholds
 
 __all__ = ["Question", "Outcome", "load_questions", "run", "summarize", "format_table", "calibrate", "KINDS", "LANGS"]
@@ -54,11 +56,11 @@ class Outcome:
 
 
 def load_questions(path: str | Path) -> list[Question]:
-    """Read and validate a question file; any defect raises CorpusError with the line number."""
+    """Read and validate a question file; any defect (a missing file too) raises CorpusError, with the line number."""
     path = Path(path)
     questions: list[Question] = []
     seen: set[str] = set()
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -82,9 +84,8 @@ def load_questions(path: str | Path) -> list[Question]:
 
 
 def _outcome(question: Question, answer: Answer) -> Outcome:
-    returned = (*(h.article for h in answer.hits), *(f.kind for f in answer.front))
-    rank = next((i for i, n in enumerate(returned, 1) if n in question.expected), None)
-    return Outcome(question, rank, answer.abstained, answer.elapsed_ms, dict(answer.signals), returned)
+    returned: tuple[int | str, ...] = (*(h.article for h in answer.hits), *(f.kind for f in answer.front))
+    return Outcome(question, first_rank(returned, question.expected), answer.abstained, answer.elapsed_ms, dict(answer.signals), returned)
 
 
 def run(searcher: Searcher, questions: Iterable[Question], retriever: str = "hybrid", k: int = 10) -> list[Outcome]:
@@ -95,8 +96,11 @@ def _metrics(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
     scoped = [o for o in outcomes if o.question.in_scope]
     oos = [o for o in outcomes if not o.question.in_scope]
 
+    def rate(flags: Sequence[bool]) -> float | None:
+        return round(share(flags), 4) if flags else None
+
     def hit(k: int) -> float | None:
-        return round(sum(o.rank is not None and o.rank <= k for o in scoped) / len(scoped), 4) if scoped else None
+        return rate([hit_at(o.rank, k) for o in scoped])
 
     return {
         "n": len(outcomes),
@@ -105,16 +109,16 @@ def _metrics(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
         "hit_at_1": hit(1),
         "hit_at_3": hit(3),
         "hit_at_5": hit(5),
-        "mrr": round(sum(1 / o.rank for o in scoped if o.rank and o.rank <= 10) / len(scoped), 4) if scoped else None,
-        "abstain_accuracy": round(sum(o.abstained for o in oos) / len(oos), 4) if oos else None,
-        "false_abstain_rate": round(sum(o.abstained for o in scoped) / len(scoped), 4) if scoped else None,
+        "mrr": round(mean([reciprocal_rank(o.rank) for o in scoped]), 4) if scoped else None,
+        "abstain_accuracy": rate([o.abstained for o in oos]),
+        "false_abstain_rate": rate([o.abstained for o in scoped]),
     }
 
 
-def summarize(outcomes: Sequence[Outcome]) -> dict:
+def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     """Overall metrics plus ``by_kind``, ``by_lang`` and ``by_kind_lang`` breakdowns and latency."""
-    latencies = np.array([o.latency_ms for o in outcomes]) if outcomes else np.zeros(1)
-    summary = _metrics(outcomes)
+    latencies = [o.latency_ms for o in outcomes] or [0.0]
+    summary: dict[str, Any] = dict(_metrics(outcomes))
     summary["by_kind"] = {k: _metrics([o for o in outcomes if o.question.kind == k]) for k in KINDS if any(o.question.kind == k for o in outcomes)}
     summary["by_lang"] = {l: _metrics([o for o in outcomes if o.question.lang == l]) for l in LANGS if any(o.question.lang == l for o in outcomes)}
     summary["by_kind_lang"] = {
@@ -122,7 +126,7 @@ def summarize(outcomes: Sequence[Outcome]) -> dict:
         for k, l in product(KINDS, LANGS)
         if (group := [o for o in outcomes if o.question.kind == k and o.question.lang == l])
     }
-    summary["latency_ms"] = {"p50": round(float(np.percentile(latencies, 50)), 2), "p95": round(float(np.percentile(latencies, 95)), 2)}
+    summary["latency_ms"] = {"p50": round(percentile(latencies, 50), 2), "p95": round(percentile(latencies, 95), 2)}
     summary["misses"] = [
         {"id": o.question.id, "question": o.question.question, "expected": list(o.question.expected), "returned": list(o.returned), "abstained": o.abstained}
         for o in outcomes

@@ -1,12 +1,12 @@
 """Concurrent load on the app's ``/search`` API: N clients asking questions for a bounded time.
 
-``python -m qa.measure.loadtest --clients 50 --duration 60`` starts ``app.py`` on a free 127.0.0.1 port with
-the bundled corpus (``--model``, ``--corpus``), waits until the semantic model has loaded, then runs
-N client threads. Each client asks, waits for the answer and asks again: at once, or after a random
-pause averaging ``--think`` seconds (random, so that the clients do not move in waves). Requests are
-raw HTTP against Gradio's documented API: ``POST /gradio_api/call/search`` returns an event id, and
-``GET /gradio_api/call/search/<id>`` streams the result as server-sent events. Reports throughput,
-latency percentiles (of successful answers) and errors; exits 1 if any request failed.
+``python -m qa.measure.loadtest --clients 50 --duration 60`` starts the app (``qa serve``, what ``app.py``
+runs) on a free 127.0.0.1 port with the bundled corpus (``--model``, ``--corpus``), asks its ``/search``
+until the semantic model answers (or the app says it is unavailable), then runs N client threads. Each
+client asks, waits for the answer and asks again: at once, or after a random pause averaging ``--think``
+seconds (random, so that the clients do not move in waves). Requests are raw HTTP against Gradio's
+call API (:mod:`qa.measure.client`). Reports throughput, latency percentiles (of successful answers)
+and errors; exits 1 if any request failed.
 
 With zero think time the clients keep ``--clients`` questions waiting at every moment, so latency is
 about clients / throughput (Little's law): a p95 under 1 s for 50 such clients needs more than 50
@@ -19,25 +19,25 @@ is a test of your own machine, not a tool for loading someone else's server.
 from __future__ import annotations
 
 import argparse
-import http.client
-import ipaddress
 import json
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Sequence
-from urllib.parse import urlsplit
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any, Sequence
 
 from qa import config
+from qa.measure.client import Readiness, SearchClient, is_loopback_url, wait_until_ready
+from qa.measure.metrics import mean, percentile
+from qa.models import EMBEDDERS
 
-__all__ = ["main", "run", "build_parser", "run_load", "LoadReport", "is_loopback_url", "QUESTIONS"]
+__all__ = ["DESCRIPTION", "main", "run", "add_arguments", "run_load", "LoadReport", "LoadSummary", "Latency", "QUESTIONS"]
 
 
 #: What the clients ask, in turn: paraphrased Chinese and English questions, citations, questions
@@ -60,8 +60,60 @@ QUESTIONS = (
 )
 
 
+@dataclass(frozen=True)
+class Latency:
+    """Milliseconds per successful answer (None when there were none)."""
+
+    p50: float | None
+    p95: float | None
+    p99: float | None
+    max: float | None
+    mean: float | None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Latency:
+        if not values:
+            return cls(None, None, None, None, None)
+        p50, p95, p99 = (round(percentile(values, q), 1) for q in (50, 95, 99))
+        return cls(p50, p95, p99, round(max(values), 1), round(mean(values), 1))
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """What ``qa loadtest`` reports (``--json`` prints :meth:`to_dict`)."""
+
+    clients: int
+    duration_s: float
+    requests: int
+    ok: int
+    errors: int
+    throughput_rps: float
+    latency_ms: Latency
+    retrievers: dict[str, int]
+    error_samples: list[str]
+    model: str | None = None
+    ready: Readiness | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None or k not in ("model", "ready")}
+
+    def format(self) -> str:
+        lat = self.latency_ms
+        lines = [self.ready.describe()] if self.ready else []
+        lines += [
+            f"clients {self.clients} · {self.duration_s} s · {self.requests} requests ({self.ok} ok, {self.errors} errors)",
+            f"throughput {self.throughput_rps} answers/s",
+            f"latency ms: p50 {lat.p50} · p95 {lat.p95} · p99 {lat.p99} · max {lat.max} · mean {lat.mean}",
+            f"retrievers used: {self.retrievers}",
+        ]
+        lines += [f"error: {sample}" for sample in self.error_samples]
+        return "\n".join(lines)
+
+
 @dataclass
 class LoadReport:
+    """The counters the client threads fill in while the load runs."""
+
     clients: int
     duration_s: float
     requests: int = 0
@@ -71,98 +123,20 @@ class LoadReport:
     error_samples: list[str] = field(default_factory=list)
     retrievers: dict[str, int] = field(default_factory=dict)
 
-    def summary(self) -> dict:
-        lat = sorted(self.latencies_ms)
-
-        def pct(p: float) -> float | None:
-            if not lat:
-                return None
-            return round(lat[min(len(lat) - 1, max(0, int(round(p / 100 * len(lat) + 0.5)) - 1))], 1)
-
-        return {
-            "clients": self.clients,
-            "duration_s": round(self.duration_s, 2),
-            "requests": self.requests,
-            "ok": self.ok,
-            "errors": self.errors,
-            "throughput_rps": round(self.ok / self.duration_s, 2) if self.duration_s else 0.0,
-            "latency_ms": {
-                "p50": pct(50),
-                "p95": pct(95),
-                "p99": pct(99),
-                "max": round(lat[-1], 1) if lat else None,
-                "mean": round(statistics.fmean(lat), 1) if lat else None,
-            },
-            "retrievers": dict(sorted(self.retrievers.items())),
-            "error_samples": self.error_samples[:5],
-        }
-
-
-def is_loopback_url(url: str) -> bool:
-    """True for http(s) URLs whose host is ``localhost`` or a loopback IP literal (no DNS lookups)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    if parts.hostname == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(parts.hostname).is_loopback
-    except ValueError:
-        return False
-
-
-class _Client:
-    """One persistent HTTP connection asking ``/search`` questions through Gradio's call API."""
-
-    def __init__(self, url: str, timeout: float):
-        parts = urlsplit(url)
-        self.prefix = parts.path.rstrip("/")
-        factory = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        self._new = lambda: factory(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), timeout=timeout)
-        self.conn = self._new()
-
-    def _request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        for attempt in (1, 2):
-            try:
-                self.conn.request(method, self.prefix + path, body=body, headers=headers)
-                response = self.conn.getresponse()
-                return response.status, response.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                # A kept-alive connection the server closed meanwhile: reconnect once.
-                self.conn.close()
-                self.conn = self._new()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def search(self, question: str, k: int = 5) -> dict:
-        status, body = self._request("POST", "/gradio_api/call/search", json.dumps({"data": [question, k]}).encode())
-        if status != 200:
-            raise RuntimeError(f"POST /gradio_api/call/search: HTTP {status} {body[:200]!r}")
-        event_id = json.loads(body)["event_id"]
-        status, body = self._request("GET", f"/gradio_api/call/search/{event_id}")
-        if status != 200:
-            raise RuntimeError(f"GET /gradio_api/call/search/{event_id}: HTTP {status} {body[:200]!r}")
-        event, data = None, None
-        for line in body.decode("utf-8").splitlines():
-            if line.startswith("event:"):
-                event = line[6:].strip()
-            elif line.startswith("data:") and event in ("complete", "error"):
-                data = line[5:].strip()
-                if event == "complete":
-                    break
-        if event != "complete" or data is None:
-            raise RuntimeError(f"search did not complete: event {event!r}, data {str(data)[:200]!r}")
-        (answer,) = json.loads(data)
-        if not isinstance(answer, dict) or not {"hits", "abstained", "retriever"} <= answer.keys():
-            raise RuntimeError(f"malformed answer: {str(answer)[:200]}")
-        if answer["abstained"] == bool(answer["hits"]):
-            raise RuntimeError(f"inconsistent answer: abstained={answer['abstained']} with {len(answer['hits'])} hits")
-        return answer
-
-    def close(self) -> None:
-        self.conn.close()
+    def summary(self, *, model: str | None = None, ready: Readiness | None = None) -> LoadSummary:
+        return LoadSummary(
+            clients=self.clients,
+            duration_s=round(self.duration_s, 2),
+            requests=self.requests,
+            ok=self.ok,
+            errors=self.errors,
+            throughput_rps=round(self.ok / self.duration_s, 2) if self.duration_s else 0.0,
+            latency_ms=Latency.of(self.latencies_ms),
+            retrievers=dict(sorted(self.retrievers.items())),
+            error_samples=self.error_samples[:5],
+            model=model,
+            ready=ready,
+        )
 
 
 def run_load(
@@ -182,7 +156,7 @@ def run_load(
     start_gate = threading.Barrier(clients + 1)
 
     def worker(n: int) -> None:
-        client = _Client(url, timeout)
+        client = SearchClient(url, timeout)
         i = n
         pause = random.Random(n)
         start_gate.wait()
@@ -199,7 +173,7 @@ def run_load(
                 except Exception as exc:  # noqa: BLE001 - every failure is counted and sampled
                     error = f"{type(exc).__name__}: {exc}"
                     client.close()
-                    client = _Client(url, timeout)
+                    client = SearchClient(url, timeout)
                 elapsed = (time.perf_counter() - began) * 1000
                 with lock:
                     report.requests += 1
@@ -234,59 +208,41 @@ def run_load(
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 class _App:
-    """``python app.py`` on 127.0.0.1 and a free port, in its own process (so the clients' threads do
-    not share its interpreter lock); ready once the semantic model has loaded or failed to."""
+    """``qa serve`` (what ``python app.py`` runs) on 127.0.0.1 and a free port, in its own process (so
+    the clients' threads do not share its interpreter lock)."""
 
-    def __init__(self, model: str, corpus: str | None, log):  # type: ignore[no-untyped-def]
+    def __init__(self, model: str, corpus: str | None):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        self.log = log
-        cmd = [sys.executable, str(config.ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port), "--model", model]
+        cmd = [sys.executable, "-m", "qa.app.serve", "--host", "127.0.0.1", "--port", str(self.port), "--model", model]
         if corpus:
             cmd += ["--corpus", corpus]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self._tmp = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if model == "hash" and not env.get("QA_INDEX_DIR"):
             # The test double must not replace the real model's index of the corpus.
-            import tempfile
-
             self._tmp = tempfile.TemporaryDirectory(prefix="qa-loadtest-index-")
             env["QA_INDEX_DIR"] = self._tmp.name
         self.proc = subprocess.Popen(cmd, cwd=config.ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
-        self.lines: list[str] = []
-        self._semantic = threading.Event()
-        self._serving = threading.Event()
+        self.lines: deque[str] = deque(maxlen=15)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
+        """Keep the app's log, to show its last lines if it exits."""
         assert self.proc.stderr is not None
         for line in self.proc.stderr:
-            line = line.rstrip()
-            self.lines.append(line)
-            if line.startswith("semantic search"):
-                self.log(f"app: {line}")
-                self._semantic.set()
-            if line.startswith("serving on"):
-                self._serving.set()
+            self.lines.append(line.rstrip())
 
-    def wait_ready(self, timeout: float) -> None:
-        until = time.monotonic() + timeout
-        while time.monotonic() < until:
-            if self.proc.poll() is not None:
-                tail = "\n".join(self.lines[-15:])
-                raise RuntimeError(f"app.py exited with code {self.proc.returncode}:\n{tail}")
-            if self._semantic.is_set() and self._serving.is_set():
-                try:
-                    _Client(self.url, 10).search("第一条", 1)
-                    return
-                except (OSError, RuntimeError):
-                    pass
-            time.sleep(0.2)
-        raise RuntimeError(f"app.py not ready after {timeout:.0f} s:\n" + "\n".join(self.lines[-15:]))
+    def alive(self) -> None:
+        if self.proc.poll() is not None:
+            time.sleep(0.2)  # let the reader catch the last lines
+            tail = "\n".join(self.lines)
+            raise RuntimeError(f"the app exited with code {self.proc.returncode}:\n{tail}")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -303,80 +259,66 @@ class _App:
 # ------------------------------------------------------------------ command line
 
 
-def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
-    """The options; ``qa`` adds them as a sub-command with ``parents=[build_parser(add_help=False)]``
-    and ``set_defaults(func=run)``."""
-    parser = argparse.ArgumentParser(
-        add_help=add_help,
-        prog="qa loadtest",
-        description=(
-            "Load-test the app's /search API with concurrent clients on this machine and report throughput, "
-            "p50/p95 latency and errors (exit code 1 if any request failed). Loopback addresses only."
-        ),
-    )
+DESCRIPTION = (
+    "Load-test the app's /search API with concurrent clients on this machine and report throughput, "
+    "p50/p95 latency and errors (exit code 1 if any request failed). Loopback addresses only. "
+    "Waits first until /search answers with the semantic model (or says it is unavailable)."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options (``qa loadtest`` adds them to its sub-command, with ``set_defaults(func=run)``)."""
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default: 50)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (default: 60)")
-    parser.add_argument("--url", help="a running app on 127.0.0.1/localhost/::1 (default: start app.py on a free port)")
-    parser.add_argument("--model", default="e5+use", help="embedding model of the app started here: e5+use (default), e5, use or hash")
+    parser.add_argument("--url", help="a running app on 127.0.0.1/localhost/::1 (default: start `qa serve` on a free port)")
+    parser.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model of the app started here (default: e5+use; hash is a test double)")
     parser.add_argument("--corpus", help="corpus of the app started here (default: the bundled one)")
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds each client waits between questions, jittered uniformly in [0, 2×think] (default: 0)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before one request counts as failed (default: 30)")
+    parser.add_argument("--ready-timeout", type=float, default=600.0, help="seconds to wait for the app's semantic model before giving up (default: 600)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return parser
 
 
-def _format(summary: dict) -> str:
-    lat = summary["latency_ms"]
-    lines = [
-        f"clients {summary['clients']} · {summary['duration_s']} s · {summary['requests']} requests "
-        f"({summary['ok']} ok, {summary['errors']} errors)",
-        f"throughput {summary['throughput_rps']} answers/s",
-        f"latency ms: p50 {lat['p50']} · p95 {lat['p95']} · p99 {lat['p99']} · max {lat['max']} · mean {lat['mean']}",
-        f"retrievers used: {summary['retrievers']}",
-    ]
-    for sample in summary["error_samples"]:
-        lines.append(f"error: {sample}")
-    return "\n".join(lines)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    return run(build_parser().parse_args(argv))
+    parser = add_arguments(argparse.ArgumentParser(prog="qa loadtest", description=DESCRIPTION))
+    return run(parser.parse_args(argv))
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the load test the parsed ``args`` describe; 0 if every request succeeded, 1 if some failed,
-    2 if it could not run (refused URL, app did not start)."""
+    2 if it could not run (refused URL, app did not start or get ready)."""
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
     if args.clients < 1 or args.duration <= 0:
-        log("qa loadtest: --clients must be at least 1 and --duration positive")
+        log("qa loadtest: error: --clients must be at least 1 and --duration positive")
         return 2
     if args.url and not is_loopback_url(args.url):
-        log(f"qa loadtest: refusing {args.url}: only http(s) URLs on localhost, 127.0.0.0/8 or ::1 are allowed")
+        log(f"qa loadtest: error: refusing {args.url}: only http(s) URLs on localhost, 127.0.0.0/8 or ::1 are allowed")
         return 2
     app = None
     try:
         if args.url:
             url = args.url
+            ready = wait_until_ready(url, args.ready_timeout)
         else:
-            app = _App(args.model, args.corpus, log)
-            log(f"starting app.py --model {args.model} on {app.url} …")
-            app.wait_ready(timeout=600)
+            app = _App(args.model, args.corpus)
+            log(f"starting qa serve --model {args.model} on {app.url} …")
+            ready = wait_until_ready(app.url, args.ready_timeout, starting=app.alive)
             url = app.url
+        log(ready.describe())
         log(f"{args.clients} clients × {args.duration:g} s against {url}gradio_api/call/search …")
         report = run_load(url, clients=args.clients, duration=args.duration, think=args.think, timeout=args.timeout)
     except (RuntimeError, OSError) as exc:
-        log(f"qa loadtest: {exc}")
+        log(f"qa loadtest: error: {exc}")
         return 2
     finally:
         if app is not None:
             app.stop()
-    summary = report.summary()
-    if args.model and not args.url:
-        summary["model"] = args.model
-    print(json.dumps(summary, ensure_ascii=False) if args.json else _format(summary))
+    summary = report.summary(model=None if args.url else args.model, ready=ready)
+    print(json.dumps(summary.to_dict(), ensure_ascii=False) if args.json else summary.format())
     return 0 if report.errors == 0 and report.ok > 0 else 1
 
 

@@ -11,7 +11,6 @@ fifth id) that no tuning decision looks at; both are reported.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import defaultdict
@@ -19,11 +18,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-import numpy as np
-
-from qa.corpus.model import Regulation
 from qa.corpus.library import title_key
+from qa.corpus.model import CorpusError, Regulation
 from qa.lang.numerals import from_chinese
+from qa.measure.inputs import read_json
+from qa.measure.metrics import COMPARED_RETRIEVERS, first_rank, hit_at, mean, percentile, recall_at, reciprocal_rank, share
 from qa.search.searcher import Searcher
 
 __all__ = [
@@ -41,7 +40,6 @@ __all__ = [
 
 #: Every fifth question (by id) is held out from tuning.
 HELD_OUT_EVERY = 5
-RETRIEVERS = ("dense", "bm25", "hybrid")
 _LABEL = re.compile(r"^(.+?)第([零〇一二三四五六七八九十百千]+)条(?:之([一二三四五六七八九十]+))?$")
 
 
@@ -104,12 +102,18 @@ class Report:
 
 
 def load_queries(path: str | Path) -> list[Query]:
-    """STARD's JSON list (``query_id``, ``问题``, ``match_name``, ``相关法规``)."""
-    records = json.loads(Path(path).read_text(encoding="utf-8"))
-    return [
-        Query(int(r["query_id"]), str(r["问题"]), tuple(r["match_name"]), {str(k): str(v) for k, v in (r.get("相关法规") or {}).items()})
-        for r in records
-    ]
+    """STARD's JSON list (``query_id``, ``问题``, ``match_name``, ``相关法规``); CorpusError if the file is not that."""
+    path = Path(path)
+    records = read_json(path)
+    if not isinstance(records, list):
+        raise CorpusError(path, None, "stard", "expected a JSON list of questions")
+    queries = []
+    for n, r in enumerate(records, 1):
+        try:
+            queries.append(Query(int(r["query_id"]), str(r["问题"]), tuple(r["match_name"]), {str(k): str(v) for k, v in (r.get("相关法规") or {}).items()}))
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
+            raise CorpusError(path, None, "stard", f"question {n} lacks query_id, 问题 or match_name ({exc!r})") from exc
+    return queries
 
 
 def parse_label(name: str) -> tuple[str, int, int] | None:
@@ -163,7 +167,7 @@ def run(
     searcher: Searcher,
     queries: Sequence[Query],
     labels: LabelMap,
-    retrievers: Sequence[str] = RETRIEVERS,
+    retrievers: Sequence[str] = COMPARED_RETRIEVERS,
     *,
     progress: bool = False,
     on_result: Callable[[Query, str, list[tuple[str, int, int]]], None] | None = None,
@@ -204,11 +208,9 @@ def _scores(retriever: str, rows: list[tuple[set, list, float]]) -> Scores:
         return Scores(retriever, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
     def recall(k: int) -> float:
-        return float(np.mean([len(gold & set(ranked[:k])) / len(gold) for gold, ranked, _ in rows]))
+        return mean([recall_at(ranked, gold, k) for gold, ranked, _ in rows])
 
-    def reciprocal_rank(gold: set, ranked: list) -> float:
-        return next((1.0 / (i + 1) for i, item in enumerate(ranked[:10]) if item in gold), 0.0)
-
+    ranks = [first_rank(ranked, gold) for gold, ranked, _ in rows]
     times = [t for _, _, t in rows]
     return Scores(
         retriever=retriever,
@@ -216,10 +218,10 @@ def _scores(retriever: str, rows: list[tuple[set, list, float]]) -> Scores:
         recall_at_5=round(recall(5), 4),
         recall_at_10=round(recall(10), 4),
         recall_at_100=round(recall(100), 4),
-        hit_at_1=round(float(np.mean([bool(ranked[:1]) and ranked[0] in gold for gold, ranked, _ in rows])), 4),
-        mrr=round(float(np.mean([reciprocal_rank(g, r) for g, r, _ in rows])), 4),
-        p50_ms=round(float(np.percentile(times, 50)), 1),
-        p95_ms=round(float(np.percentile(times, 95)), 1),
+        hit_at_1=round(share([hit_at(rank, 1) for rank in ranks]), 4),
+        mrr=round(mean([reciprocal_rank(rank) for rank in ranks]), 4),
+        p50_ms=round(percentile(times, 50), 1),
+        p95_ms=round(percentile(times, 95), 1),
     )
 
 

@@ -1,0 +1,132 @@
+"""Start the web app: ``qa serve`` and ``python app.py`` (the same options, the same start-up).
+
+Load the corpus, start the searcher (the semantic model loads in the background while keyword search
+and citation lookups already answer), build the page, serve it. A damaged corpus or a busy port is
+one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Sequence
+
+from qa import config
+from qa.models import EMBEDDERS
+
+__all__ = ["DESCRIPTION", "EPILOG", "add_arguments", "parse_args", "run", "main"]
+
+DESCRIPTION = (
+    "Web app for questions about the Anhui NEV Industry Cluster Regulations. Answers are the "
+    "retrieved articles' official text with citations; nothing is generated. Runs without network."
+)
+#: Follows the package's own environment help (qa.config.environment_help).
+EPILOG = (
+    "QA_HOST and QA_PORT give the defaults of --host and --port (QA_CORPUS that of --corpus). "
+    "The app is never shared publicly; use --host 0.0.0.0 to serve your local network."
+)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0–65535)")
+    return port
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options (``qa serve`` adds them to its sub-command). Their environment defaults are read
+    when the app starts, not at import."""
+    parser.add_argument("--host", help="address to listen on (env QA_HOST; default 127.0.0.1)")
+    parser.add_argument("--port", type=_port, help="port (env QA_PORT; default 7860)")
+    parser.add_argument(
+        "--corpus",
+        help="corpus folder, folder of corpora, or documents `qa import` reads (env QA_CORPUS; default: the bundled corpus/anhui-nev-clusters)",
+    )
+    parser.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double, for development only)")
+    return parser
+
+
+def _with_environment(args: argparse.Namespace) -> argparse.Namespace:
+    """Options not given on the command line from QA_HOST, QA_PORT, QA_CORPUS; ArgumentTypeError for a bad QA_PORT."""
+    args.host = args.host or os.environ.get("QA_HOST") or "127.0.0.1"
+    if args.port is None:
+        try:
+            args.port = _port(os.environ.get("QA_PORT") or "7860")
+        except argparse.ArgumentTypeError as exc:
+            raise argparse.ArgumentTypeError(f"QA_PORT: {exc}") from None
+    args.corpus = args.corpus or os.environ.get("QA_CORPUS") or None
+    return args
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parsed options with the environment's defaults filled in."""
+    epilog = f"{config.environment_help()} {EPILOG}"
+    parser = add_arguments(argparse.ArgumentParser(prog="python app.py", description=DESCRIPTION, epilog=epilog))
+    args = parser.parse_args(argv)
+    try:
+        return _with_environment(args)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted; 2 if the options or the corpus are wrong, 1 if the address cannot be served."""
+    from qa.app import build_app, launch
+    from qa.corpus.library import default_corpus, index_dir_for, load_library
+    from qa.corpus.model import CorpusError
+    from qa.search.searcher import Searcher
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    try:
+        args = _with_environment(args)
+    except argparse.ArgumentTypeError as exc:
+        log(f"error: {exc}")
+        return 2
+    path = Path(args.corpus) if args.corpus else default_corpus()
+    log(f"corpus: {path}")
+    try:
+        library = load_library(path, log=log, progress=True)
+    except CorpusError as exc:
+        log(f"error: {exc}")
+        return 2
+    for reg in library:
+        state = "complete" if reg.complete else f"PARTIAL ({reg.coverage_en()})"
+        log(f"  {reg.title}: {len(reg.articles)} articles, {len(reg.chapters)} chapters, {state}")
+    started = time.perf_counter()
+    searcher = Searcher(library, embedder=args.model, index_dir=index_dir_for(path), background=True, log=log, progress=True)
+    log("keyword search and citation lookups are ready; the semantic model is loading in the background …")
+
+    def report_ready() -> None:
+        searcher.wait_ready()
+        if searcher.dense_ready:
+            log(f"semantic search ready ({time.perf_counter() - started:.1f} s)")
+        else:
+            log("semantic search unavailable: answers use keyword search only (see the warning above)")
+
+    threading.Thread(target=report_ready, daemon=True).start()
+    demo = build_app(searcher)
+    log(f"serving on http://{args.host}:{args.port}")
+    try:
+        launch(demo, host=args.host, port=args.port, quiet=True)
+    except OSError as exc:  # port taken, address not on this machine … (raised before serving starts)
+        log(f"error: cannot serve on {args.host}:{args.port}: {str(exc).rstrip('.')}. Is the app already running there? Choose another --port (or QA_PORT).")
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
