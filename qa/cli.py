@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, Sequence
+from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
 
 from qa import config
 from qa.corpus.model import CorpusError
@@ -21,6 +21,7 @@ from qa.models import EMBEDDERS, ModelConversionError
 from qa.search.searcher import RETRIEVERS
 
 if TYPE_CHECKING:
+    from qa.measure.evaluate import Question
     from qa.search.searcher import Answer, Searcher
 
 __all__ = ["main", "build_parser"]
@@ -115,6 +116,37 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _questions(path: str, load_questions: Callable[[str], list[Question]]) -> list[Question]:
+    """A question set, or the reviewed reports of an app feedback file (``qa serve --feedback``)."""
+    from qa.measure.feedback import feedback_questions, is_feedback_file
+
+    if not Path(path).is_file() or not is_feedback_file(path):
+        return load_questions(path)
+    questions, left_out = feedback_questions(path)
+    _err(f"{path}: {len(questions)} reviewed feedback reports as questions; {left_out} left out (not reviewed, or no right article named)")
+    return questions
+
+
+def cmd_dialogues(args: argparse.Namespace) -> int:
+    from qa.measure.dialogues import load_dialogues, run_dialogues, summarize_dialogues
+
+    dialogues = load_dialogues(args.dialogues)
+    outcomes = run_dialogues(_searcher(args.corpus, model=args.model, progress=not args.json), dialogues, retriever=args.retriever)
+    summary = summarize_dialogues(outcomes)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    print(f"{summary['n']} dialogues · second turn hit@3: alone {summary['hit_at_3_alone']}, with the follow-up rule {summary['hit_at_3_with_rule']}")
+    for lang, figures in summary["by_lang"].items():  # type: ignore[attr-defined]
+        print(f"  {lang}: n {figures['n']}, alone {figures['hit_at_3_alone']}, with the rule {figures['hit_at_3_with_rule']}")
+    print(f"  readings: {summary['rules']}")
+    if args.verbose:
+        for o in outcomes:
+            if not o.with_rule_hit:
+                print(f"  miss {o.dialogue.id} ({o.rule}): {o.dialogue.questions[1]!r} expected {list(o.dialogue.expected[1])}, got {list(o.with_rule_returned)}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from qa.measure.evaluate import calibrate, format_table, load_questions, run, summarize
 
@@ -122,7 +154,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if len(corpora) != len(args.questions):
         _err("qa eval: error: give one --corpus for each --questions file, in the same order")
         return 2
-    question_sets = [load_questions(path) for path in args.questions]  # every file checked before a model loads
+    question_sets = [_questions(path, load_questions) for path in args.questions]  # every file checked before a model loads
     retrievers = list(COMPARED_RETRIEVERS) if args.compare else [args.retriever]
     report: dict = {}
     outcomes_by: dict[str, list] = {r: [] for r in retrievers}
@@ -276,6 +308,19 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--verbose", action="store_true", help="list the questions that missed")
     p.add_argument("--json", action="store_true", help="print one JSON object with n, hit_at_1/3/5, mrr, abstain_accuracy, false_abstain_rate, by_kind, by_lang")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser(
+        "dialogues",
+        help="score follow-up questions: hit@3 of each dialogue's second turn, alone and read with the first",
+        epilog=EPILOG,
+    )
+    p.add_argument("--corpus", help="corpus folder (default: $QA_CORPUS or the bundled corpus)")
+    p.add_argument("--dialogues", default=str(config.ROOT / "tests" / "dialogues" / "anhui.jsonl"), help="two-turn dialogues, JSON Lines (default: tests/dialogues/anhui.jsonl)")
+    p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="ranking method (default: hybrid)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
+    p.add_argument("--verbose", action="store_true", help="list the dialogues whose second turn missed")
+    p.add_argument("--json", action="store_true", help="print one JSON object: n, hit_at_3_alone, hit_at_3_with_rule, by_lang, rules")
+    p.set_defaults(func=cmd_dialogues)
 
     p = sub.add_parser(
         "stard",

@@ -17,6 +17,9 @@ __all__ = [
     "catalogue_file",
     "corpus_dir",
     "environment_help",
+    "feedback_file",
+    "host",
+    "port_text",
     "eval_dir",
     "index_dir_for",
     "index_root",
@@ -36,6 +39,9 @@ ENVIRONMENT: dict[str, str] = {
     "QA_MODEL_DIR": "converted e5 model (default: $XDG_CACHE_HOME/anhui-nev-qa/models/…)",
     "QA_SHARED": "the shared material: law library, STARD (default: ../shared beside the project)",
     "QA_LIBRARY": "law library for qa stard / qa bench --scale (default: $QA_SHARED/regulations/library)",
+    "QA_HOST": "address the app listens on (default: 127.0.0.1)",
+    "QA_PORT": "port the app listens on (default: 7860)",
+    "QA_FEEDBACK": "JSON Lines file the app's 'Wrong answer?' reports go to (default: none, the control is off)",
 }
 
 
@@ -93,6 +99,20 @@ def library_dir() -> Path:
 
 def stard_queries() -> Path:
     return shared_dir() / "benchmarks" / "stard" / "queries-train.json"
+
+
+def host() -> str:
+    return _env("QA_HOST") or "127.0.0.1"
+
+
+def port_text() -> str:
+    """The port as given (checked by the caller, which names QA_PORT in its error)."""
+    return _env("QA_PORT") or "7860"
+
+
+def feedback_file() -> Path | None:
+    value = _env("QA_FEEDBACK")
+    return Path(value).expanduser() if value else None
 
 
 def eval_dir() -> Path:

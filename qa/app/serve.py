@@ -26,7 +26,7 @@ DESCRIPTION = (
 )
 #: Follows the package's own environment help (qa.config.environment_help).
 EPILOG = (
-    "QA_HOST and QA_PORT give the defaults of --host and --port (QA_CORPUS that of --corpus). "
+    "QA_HOST, QA_PORT, QA_CORPUS and QA_FEEDBACK give the defaults of --host, --port, --corpus and --feedback. "
     "The app is never shared publicly; use --host 0.0.0.0 to serve your local network."
 )
 
@@ -51,18 +51,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="corpus folder, folder of corpora, or documents `qa import` reads (env QA_CORPUS; default: the bundled corpus/anhui-nev-clusters)",
     )
     parser.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double, for development only)")
+    parser.add_argument(
+        "--feedback",
+        metavar="FILE",
+        help="turn on the 'Wrong answer?' control: reports are appended to this local JSON Lines file (env QA_FEEDBACK; default: off)",
+    )
     return parser
 
 
 def _with_environment(args: argparse.Namespace) -> argparse.Namespace:
-    """Options not given on the command line from QA_HOST, QA_PORT, QA_CORPUS; ArgumentTypeError for a bad QA_PORT."""
-    args.host = args.host or os.environ.get("QA_HOST") or "127.0.0.1"
+    """Options not given on the command line from QA_HOST, QA_PORT, QA_CORPUS, QA_FEEDBACK; ArgumentTypeError for a bad QA_PORT."""
+    args.host = args.host or config.host()
     if args.port is None:
         try:
-            args.port = _port(os.environ.get("QA_PORT") or "7860")
+            args.port = _port(config.port_text())
         except argparse.ArgumentTypeError as exc:
             raise argparse.ArgumentTypeError(f"QA_PORT: {exc}") from None
     args.corpus = args.corpus or os.environ.get("QA_CORPUS") or None
+    feedback = getattr(args, "feedback", None)
+    args.feedback = Path(feedback).expanduser() if feedback else config.feedback_file()
     return args
 
 
@@ -114,7 +121,9 @@ def run(args: argparse.Namespace) -> int:
             log("semantic search unavailable: answers use keyword search only (see the warning above)")
 
     threading.Thread(target=report_ready, daemon=True).start()
-    demo = build_app(searcher)
+    demo = build_app(searcher, feedback=args.feedback)
+    if args.feedback is not None:
+        log(f"feedback: 'Wrong answer?' reports are appended to {args.feedback}")
     log(f"serving on http://{args.host}:{args.port}")
     try:
         launch(demo, host=args.host, port=args.port, quiet=True)

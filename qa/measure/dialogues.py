@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from qa.corpus.model import CorpusError
+from qa.measure.inputs import read_text
 from qa.search.followup import Turn, ask_follow_up
 from qa.search.searcher import Answer, Searcher
 
@@ -39,7 +40,7 @@ class DialogueOutcome:
 def load_dialogues(path: str | Path) -> list[Dialogue]:
     source = Path(path)
     dialogues: list[Dialogue] = []
-    for lineno, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, line in enumerate(read_text(source).splitlines(), 1):
         if not line.strip():
             continue
         try:

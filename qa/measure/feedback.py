@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from qa.corpus.model import CorpusError
+from qa.measure.inputs import read_text
 from qa.lang.text import detect_lang
 from qa.measure.evaluate import Question
 
@@ -84,7 +85,7 @@ def read_feedback(path: str | os.PathLike[str]) -> list[Feedback]:
     """Every report in the file; a damaged line raises CorpusError naming it."""
     source = Path(path)
     reports: list[Feedback] = []
-    for lineno, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, line in enumerate(read_text(source).splitlines(), 1):
         if not line.strip():
             continue
         try:
