@@ -69,8 +69,8 @@ def cache_dir() -> Path:
 def _bundled(name: str) -> Path:
     """A file of the repository's ``corpus/``: read in place in a checkout, else from the installed package data.
 
-    The checkout comes first so that a worktree never reads another checkout's files through an
-    editable install's import hook.
+    The checkout comes first: setuptools' editable import hook cannot import the data-only
+    ``qa.bundled``, and a worktree must never read another checkout's files through that hook.
     """
     checkout = checkout_dir()
     if checkout is not None:
