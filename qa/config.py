@@ -7,6 +7,7 @@ deployer can change one with ``monkeypatch.setenv`` / ``export`` and be obeyed e
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import os
 from pathlib import Path
 
@@ -14,7 +15,9 @@ __all__ = [
     "ENVIRONMENT",
     "ROOT",
     "bundled_corpus",
+    "cache_dir",
     "catalogue_file",
+    "checkout_dir",
     "corpus_dir",
     "environment_help",
     "feedback_file",
@@ -32,10 +35,16 @@ __all__ = [
 #: The project checkout (or, once installed, the folder holding the ``qa`` package).
 ROOT = Path(__file__).resolve().parents[1]
 
+#: The package holding the bundled corpus once installed: ``corpus/`` of the repository, mapped by pyproject.toml.
+_BUNDLED_PACKAGE = "qa.bundled"
+
 #: Variable -> what it sets; printed in ``qa --help`` and the README.
 ENVIRONMENT: dict[str, str] = {
     "QA_CORPUS": "default corpus folder (default: the bundled Anhui Regulations)",
-    "QA_INDEX_DIR": "index folder to use for every corpus (default: index/<corpus>-<hash>)",
+    "QA_INDEX_DIR": (
+        "index folder to use for every corpus (default: index/<corpus>-<hash> in a checkout, "
+        "$XDG_CACHE_HOME/anhui-nev-qa/index/<corpus>-<hash> once installed)"
+    ),
     "QA_MODEL_DIR": "converted e5 model (default: $XDG_CACHE_HOME/anhui-nev-qa/models/…)",
     "QA_SHARED": "the shared material: law library, STARD (default: ../shared beside the project)",
     "QA_LIBRARY": "law library for qa stard / qa bench --scale (default: $QA_SHARED/regulations/library)",
@@ -53,13 +62,38 @@ def environment_help() -> str:
     return "Environment: " + "; ".join(f"{name} — {text}" for name, text in ENVIRONMENT.items()) + "."
 
 
+def checkout_dir() -> Path | None:
+    """The project checkout ``qa`` runs from (plain or editable install), or None when installed from a wheel."""
+    return ROOT if (ROOT / "pyproject.toml").is_file() and (ROOT / "corpus").is_dir() else None
+
+
+def cache_dir() -> Path:
+    """The per-user cache: ``$XDG_CACHE_HOME/anhui-nev-qa`` (default ``~/.cache``)."""
+    return Path(_env("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "anhui-nev-qa"
+
+
+def _bundled(name: str) -> Path:
+    """A file of the repository's ``corpus/``: read in place in a checkout, else from the installed package data.
+
+    The checkout comes first: setuptools' editable import hook cannot import the data-only
+    ``qa.bundled``, and a worktree must never read another checkout's files through that hook.
+    """
+    checkout = checkout_dir()
+    if checkout is not None:
+        return checkout / "corpus" / name
+    found = importlib.resources.files(_BUNDLED_PACKAGE).joinpath(name)
+    if not isinstance(found, Path):
+        raise RuntimeError(f"{_BUNDLED_PACKAGE} must be installed as files, not zipped: {found}")
+    return found
+
+
 def bundled_corpus() -> Path:
-    return ROOT / "corpus" / "anhui-nev-clusters"
+    return _bundled("anhui-nev-clusters")
 
 
 def catalogue_file() -> Path:
     """Official metadata of the library's regulations (sources, dates) that the importer merges in."""
-    return ROOT / "corpus" / "catalogue.json"
+    return _bundled("catalogue.json")
 
 
 def corpus_dir() -> Path:
@@ -67,7 +101,9 @@ def corpus_dir() -> Path:
 
 
 def index_root() -> Path:
-    return ROOT / "index"
+    """``index/`` of the checkout; once installed (no checkout to write into), ``index/`` in the user cache."""
+    checkout = checkout_dir()
+    return checkout / "index" if checkout is not None else cache_dir() / "index"
 
 
 def index_dir_for(corpus: str | os.PathLike[str]) -> Path:
@@ -85,8 +121,7 @@ def model_dir(model: str) -> Path:
     override = _env("QA_MODEL_DIR")
     if override:
         return Path(override).expanduser()
-    cache = _env("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache).expanduser() / "anhui-nev-qa" / "models" / model
+    return cache_dir() / "models" / model
 
 
 def shared_dir() -> Path:

