@@ -238,28 +238,13 @@ class Searcher:
         return articles, fusion.dense_paragraph_scores(sims[0], rows[0], self._unit_docs, self._unit_paragraphs)
 
     def _hit(
-        self,
-        doc: int,
-        score: float,
-        via: str,
-        matched: tuple[int, ...] = (),
-        terms: Terms | None = None,
-        paragraph_scores: dict[int, float] | None = None,
-        whole_paragraph: bool = True,
-        relevance: Relevance = "high",
+        self, doc: int, score: float, via: str, matched: tuple[int, ...] = (), terms: Terms | None = None,
+        paragraph_scores: dict[int, float] | None = None, whole_paragraph: bool = True, relevance: Relevance = "high",
     ) -> Hit:
         r, article = self.docs[doc]
         return article_hit(
-            self.library[r],
-            article,
-            self.lexical.sentence_sets[doc],
-            score=score,
-            via=via,
-            matched=matched,
-            terms=terms,
-            paragraph_scores=paragraph_scores,
-            whole_paragraph=whole_paragraph,
-            relevance=relevance,
+            self.library[r], article, self.lexical.sentence_sets[doc], score=score, via=via, matched=matched, terms=terms,
+            paragraph_scores=paragraph_scores, whole_paragraph=whole_paragraph, relevance=relevance,
         )
 
 
