@@ -1,9 +1,11 @@
-"""Fusion sweep on STARD: how dense and BM25 combine, and the statute prior, per split.
+"""Fusion sweep on STARD: the product's ranking settings (dense weight, statute prior, role prior), per split.
 
-Scores every article exactly (no HNSW, no candidate cut-off), so figures run ~0.01 above
-``qa stard``. Needs the library's embedding cache, which ``qa stard`` (dense or hybrid) writes
-first; this script embeds only what is missing. The choices in ``qa.search.searcher.Thresholds``
-(``hybrid_weight``, ``statute_prior``) were made on ``--split dev``; ``--split held-out`` checks them.
+Runs the product itself: the library, ``Searcher``, lexical and dense indexes of ``qa stard`` (same
+folder, so the index ``qa stard`` built is reused). Each question is prepared once
+(``Searcher.prepare``: BM25, coverage, FAISS) and ranked under every setting (``Searcher.answer``
+with a ``qa.search.Ranking``), then scored by ``qa.measure.stard.run``: the row marked ``*`` (the
+product's settings) is exactly ``qa stard``'s figure. The defaults in ``qa.search.Ranking``
+(``hybrid_weight``, ``statute_prior``) were chosen on ``--split dev``; ``--split held-out`` checks them.
 
     .venv/bin/python bench/stard_sweep.py --split dev
 """
@@ -11,91 +13,111 @@ first; this script embeds only what is missing. The choices in ``qa.search.searc
 from __future__ import annotations
 
 import argparse
-import re
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import Iterable, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from qa.measure.stard import LabelMap, Query, Scores, run  # noqa: E402
+from qa.search import Ranking, Searcher  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Setting:
+    label: str
+    retriever: str
+    ranking: Ranking
+
+
+#: What the sweep compares; the product's settings are ``Ranking()``.
+SETTINGS = (
+    Setting("dense", "dense", Ranking()),
+    Setting("bm25", "bm25", Ranking()),
+    *(Setting(f"hybrid, dense weight {w}, no statute prior", "hybrid", Ranking(hybrid_weight=w, statute_prior=0.0)) for w in (0.5, 0.6, 0.7, 0.8, 0.9)),
+    *(Setting(f"hybrid 0.7 + statute prior {p}", "hybrid", Ranking(statute_prior=p)) for p in (0.05, 0.1, 0.15)),
+    Setting("hybrid 0.7 + statute prior 0.1, no role prior", "hybrid", Ranking(role_prior=0.0)),
+)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What ``qa.measure.stard.run`` reads of a hit."""
+
+    regulation_title: str
+    article: int
+    suffix: int
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    hits: tuple[_Shown, ...]
+
+
+class _Replay:
+    """What ``qa.measure.stard.run`` asks of a searcher, answered from rankings made beforehand."""
+
+    def __init__(self, answers: dict[str, _Ranked]):
+        self.answers = answers
+
+    def search(self, question: str, k: int = 5, retriever: str = "hybrid") -> _Ranked:
+        return self.answers[question]
+
+
+def sweep(
+    searcher: Searcher, queries: Sequence[Query], labels: LabelMap, settings: Iterable[Setting] = SETTINGS, *, progress: bool = False
+) -> list[tuple[Setting, Scores]]:
+    """Every setting's scores over ``queries`` (those with a label in the library), as ``qa stard`` scores them.
+
+    Each question is prepared once and answered under every setting; only the ranked article keys
+    are kept, so a thousand questions over the whole library fit in memory."""
+    settings = list(settings)
+    scorable = [q for q in queries if any(n in labels.mapped for n in q.labels)]
+    kind = "bm25" if all(s.retriever == "bm25" for s in settings) else "hybrid"
+    items: Iterable[Query] = scorable
+    if progress:
+        from tqdm import tqdm
+
+        items = tqdm(scorable, desc="STARD sweep", unit="q")
+    answers: list[dict[str, _Ranked]] = [{} for _ in settings]
+    for query in items:
+        prepared = searcher.prepare(query.question, k=100, retriever=kind)
+        for setting, store in zip(settings, answers):
+            answer = searcher.answer(prepared, ranking=setting.ranking, retriever=setting.retriever)
+            store[query.question] = _Ranked(tuple(_Shown(h.regulation_title, h.article, h.suffix) for h in answer.hits))
+    return [
+        (setting, run(_Replay(store), scorable, labels, [setting.retriever]).scores[setting.retriever])  # type: ignore[arg-type]
+        for setting, store in zip(settings, answers)
+    ]
+
 
 def main(argv: list[str] | None = None) -> int:
-    import bm25s
-
-    from qa.models import get_embedder
-    from qa.index.dense import EmbeddingCache, _safe, units_of
+    from qa.config import index_root, library_dir, stard_queries
     from qa.corpus.library import load_library
-    from qa.config import library_dir, stard_queries
-    from qa.measure.stard import load_queries, parse_label, split_of, title_key
-    from qa.lang.text import normalize, tokens
+    from qa.measure.stard import load_queries, map_labels, split_of
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=["dev", "held-out"], default="dev")
-    parser.add_argument("--index-dir", default=str(ROOT / "index" / "stard-library"), help="where qa stard keeps the library's index and cache")
+    parser.add_argument("--model", default="e5+use", help="embedding model, as for qa stard")
+    parser.add_argument("--index-dir", help="where qa stard keeps the library's index (default: as qa stard)")
     args = parser.parse_args(argv)
-    if not stard_queries().is_file():
-        print(f"STARD not found at {stard_queries()}", file=sys.stderr)
+    if not stard_queries().is_file() or not library_dir().exists():
+        print(f"STARD or the library not found ({stard_queries()}, {library_dir()})", file=sys.stderr)
         return 2
-
     library = load_library(library_dir(), exclude=["DLC"], log=lambda m: None)
-    pairs = [(u, t) for u, t in units_of(library) if u.paragraph is None and u.lang == "zh"]
-    position = {(title_key(library[u.regulation].title), u.article, u.suffix): i for i, (u, _) in enumerate(pairs)}
-    embedder = get_embedder("e5+use")
-    cache = EmbeddingCache(Path(args.index_dir) / "cache" / f"{_safe(embedder.model_id)}.npz", dim=embedder.dim)
-    vectors = cache.encode([t for _, t in pairs], embedder.encode_passages, progress=True)[:, :384]  # Chinese questions use e5 only
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-
     queries = [q for q in load_queries(stard_queries()) if split_of(q) == args.split]
-    gold = [{position[p] for p in map(parse_label, q.labels) if p in position} for q in queries]
-    queries, gold = [q for q, g in zip(queries, gold) if g], [g for g in gold if g]
-    texts = [normalize(q.question) for q in queries]
-    dense = embedder.parts[0].encode_queries(texts) @ vectors.T
-
-    bm25 = bm25s.BM25()
-    bm25.index([tokens(f"{context} {library[u.regulation].article(u.article, u.suffix).text}") for (u, _), context in zip(pairs, _contexts(library, pairs))], show_progress=False)
-    lexical = np.zeros_like(dense)
-    for i, text in enumerate(texts):
-        terms = [t for t in dict.fromkeys(tokens(text)) if t in bm25.vocab_dict]
-        if terms:
-            lexical[i] = bm25.get_scores(terms)
-    statute = np.array([bool(re.search(r"法典?$", library[u.regulation].title)) for u, _ in pairs], np.float32)
-
-    def minmax(x: np.ndarray) -> np.ndarray:
-        low, high = x.min(axis=1, keepdims=True), x.max(axis=1, keepdims=True)
-        return (x - low) / np.where(high > low, high - low, 1)
-
-    def show(scores: np.ndarray, label: str) -> None:
-        r5, r10, r100, h1, mrr = [], [], [], [], []
-        for s, g in zip(scores, gold):
-            top = np.argpartition(-s, 100)[:100]
-            top = top[np.argsort(-s[top])]
-            r5.append(len(g & set(top[:5])) / len(g))
-            r10.append(len(g & set(top[:10])) / len(g))
-            r100.append(len(g & set(top)) / len(g))
-            h1.append(top[0] in g)
-            mrr.append(next((1 / (i + 1) for i, d in enumerate(top[:10]) if d in g), 0.0))
-        print(f"{label:<34} R@5 {np.mean(r5):.3f}  R@10 {np.mean(r10):.3f}  R@100 {np.mean(r100):.3f}  hit@1 {np.mean(h1):.3f}  MRR@10 {np.mean(mrr):.3f}")
-
-    print(f"STARD {args.split}: {len(queries)} questions, {len(pairs)} articles")
-    show(dense, "dense (e5)")
-    show(lexical, "bm25")
-    d, l = minmax(dense), minmax(lexical)
-    for w in (0.5, 0.6, 0.7, 0.8, 0.9):
-        show(w * d + (1 - w) * l, f"hybrid min-max, dense weight {w}")
-    ranks = [np.argsort(np.argsort(-x, axis=1), axis=1) for x in (dense, lexical)]
-    for w in (0.5, 0.6, 0.7):
-        show(w / (60 + ranks[0]) + (1 - w) / (60 + ranks[1]), f"reciprocal-rank fusion, weight {w}")
-    for prior in (0.05, 0.1, 0.15):
-        show(0.7 * d + 0.3 * l + prior * statute, f"hybrid 0.7 + statute prior {prior}")
+    labels = map_labels(library, queries)
+    folder = Path(args.index_dir or os.environ.get("QA_INDEX_DIR") or index_root() / f"stard-{library_dir().name}")
+    searcher = Searcher(library, embedder=args.model, index_dir=folder, abstain=False, log=lambda m: print(m, file=sys.stderr))
+    results = sweep(searcher, queries, labels, progress=True)
+    print(f"STARD {args.split}: {results[0][1].questions} questions, {len(searcher.docs)} articles (* = the product's settings)")
+    for setting, s in results:
+        mark = "*" if setting.ranking == Ranking() else " "
+        print(f"{mark} {setting.label:<48} R@5 {s.recall_at_5:.3f}  R@10 {s.recall_at_10:.3f}  R@100 {s.recall_at_100:.3f}  hit@1 {s.hit_at_1:.3f}  MRR@10 {s.mrr:.3f}")
     return 0
-
-
-def _contexts(library, pairs):  # type: ignore[no-untyped-def]
-    from qa.index.dense import article_context
-
-    return [article_context(library, u.regulation, library[u.regulation].article(u.article, u.suffix)) for u, _ in pairs]
 
 
 if __name__ == "__main__":

@@ -8,19 +8,21 @@ The public API, in the order data flows::
 """
 
 from qa.corpus import Article, Chapter, CorpusError, Paragraph, Regulation, citation_en, citation_zh, load_corpus, load_library
-from qa.search.searcher import Answer, Highlight, Hit, Searcher, Thresholds
+from qa.search import Abstention, Answer, FrontHit, Highlight, Hit, Ranking, Searcher
 
 __all__ = [
+    "Abstention",
     "Answer",
     "Article",
     "Chapter",
     "CorpusError",
+    "FrontHit",
     "Highlight",
     "Hit",
     "Paragraph",
+    "Ranking",
     "Regulation",
     "Searcher",
-    "Thresholds",
     "citation_en",
     "citation_zh",
     "load_corpus",

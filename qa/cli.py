@@ -38,12 +38,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _searcher(corpus: str | None, *, model: str = "e5+use", progress: bool = True, abstain: bool = True) -> Searcher:
     from qa.corpus.library import default_corpus, index_dir_for, load_library
-    from qa.search.searcher import Searcher, Thresholds
+    from qa.search import Searcher
 
     path = Path(corpus) if corpus else default_corpus()
     library = load_library(path, log=_err, progress=progress)
-    thresholds = None if abstain else Thresholds(dense_zh=1e-9, dense_en=1e-9, lexical=1e-9)
-    return Searcher(library, embedder=model, index_dir=index_dir_for(path), thresholds=thresholds, log=_err, progress=progress)
+    return Searcher(library, embedder=model, index_dir=index_dir_for(path), abstain=abstain, log=_err, progress=progress)
 
 
 def _err(message: str) -> None:
@@ -191,7 +190,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_stard(args: argparse.Namespace) -> int:
     from qa.corpus.library import load_library
-    from qa.search.searcher import Searcher, Thresholds
+    from qa.search import Searcher
     from qa.measure.stard import format_report, load_queries, map_labels, run, split_of
 
     queries_path = Path(args.queries) if args.queries else config.stard_queries()
@@ -209,8 +208,7 @@ def cmd_stard(args: argparse.Namespace) -> int:
     retrievers = args.retriever or list(COMPARED_RETRIEVERS)
     embedder = None if retrievers == ["bm25"] else args.model
     folder = Path(args.index_dir or os.environ.get("QA_INDEX_DIR") or config.index_root() / f"stard-{library_path.name}")
-    no_abstention = Thresholds(dense_zh=1e-9, dense_en=1e-9, lexical=1e-9)
-    searcher = Searcher(library, embedder=embedder, index_dir=folder, thresholds=no_abstention, log=_err, progress=not args.json)
+    searcher = Searcher(library, embedder=embedder, index_dir=folder, abstain=False, log=_err, progress=not args.json)
     report = run(searcher, queries, labels, retrievers, progress=not args.json)
     print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
     return 0

@@ -11,7 +11,7 @@ from typing import Callable
 __all__ = ["atomic_write", "sha256_file"]
 
 
-def atomic_write(path: Path, write: Callable[[str], None]) -> None:
+def atomic_write(path: Path, write: Callable[[str], object]) -> None:
     """Let ``write`` fill a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
 
     A crash or a full disk leaves either the old file or the new one, never half of one; the

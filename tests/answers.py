@@ -45,6 +45,7 @@ def make_hit(text: str = "第一句。第二句有答案。", **changes: object)
         paragraphs=(text, "第二款的文字。"),
         paragraphs_en=("Our English.", "Para two."),
         score=0.8,
+        relevance="high",
         matched_paragraphs=(1,),
         highlights=(Highlight(1, 4, len(text), text[4:]),),
         citation="《安徽省新能源汽车产业集群发展条例》第十二条第一款",

@@ -10,15 +10,14 @@ from typing import Iterator
 import pytest
 
 from qa.corpus.library import default_corpus, load_library
-from qa.search.searcher import Searcher, Thresholds
+from qa.search import Abstention, Searcher
 
 
-def hash_thresholds() -> Thresholds:
+def hash_abstention() -> Abstention:
     """The hash embedder is a deterministic test double, not a language model: its cosines run far
     lower than e5's, so every dense threshold is set to suit it. Tests using it check plumbing
     (what the app shows and returns), not answer quality."""
-    base = Thresholds()
-    return replace(base, **{f.name: 0.25 for f in fields(base) if f.name.startswith("dense")})
+    return replace(Abstention(), **{f.name: 0.25 for f in fields(Abstention) if f.name.startswith("dense")})
 
 
 def free_port() -> int:
@@ -36,7 +35,7 @@ def hash_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
         load_library(corpus),
         embedder="hash",
         index_dir=tmp_path_factory.mktemp("index"),
-        thresholds=hash_thresholds(),
+        abstention=hash_abstention(),
         log=lambda message: None,
         progress=False,
     )
@@ -58,7 +57,7 @@ def partial_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
         partial_library(),
         embedder="hash",
         index_dir=tmp_path_factory.mktemp("partial-index"),
-        thresholds=hash_thresholds(),
+        abstention=hash_abstention(),
         log=lambda message: None,
         progress=False,
     )

@@ -35,7 +35,7 @@ from qa.config import ROOT
 from qa.corpus.library import default_corpus, load_library
 from qa.search.searcher import Searcher
 
-from .conftest import free_port, hash_thresholds
+from .conftest import free_port, hash_abstention
 
 EDIT_MARK = "（本款为测试修改：氢燃料电池示范）"
 
@@ -61,7 +61,7 @@ def _edit_article_text(folder: Path, article: int = 2) -> None:
 
 
 def _searcher(corpus: Path, index_dir: Path, log: Callable[[str], None], embedder: object = "hash") -> Searcher:
-    return Searcher(load_library(corpus), embedder=embedder, index_dir=index_dir, thresholds=hash_thresholds(), log=log, progress=False)  # type: ignore[arg-type]
+    return Searcher(load_library(corpus), embedder=embedder, index_dir=index_dir, abstention=hash_abstention(), log=log, progress=False)  # type: ignore[arg-type]
 
 
 def _no_temporaries(folder: Path) -> bool:

@@ -50,3 +50,13 @@ def test_english_card_shows_official_chinese_and_unofficial_translation() -> Non
     assert "UNOFFICIAL" in card and "Our English" in card
     assert "Anhui NEV Industry Cluster Regulations, Art. 12&#40;1&#41;" in card
     assert "relevance&#58; high" in card
+
+
+def test_relevance_comes_from_the_calibrated_label_not_the_score() -> None:
+    from dataclasses import replace
+
+    from qa.present.html import relevance_label
+
+    assert relevance_label(replace(make_hit(), score=0.95, relevance="medium"), "zh").startswith("相关度：中")
+    assert relevance_label(replace(make_hit(), score=0.1, relevance="high"), "en").startswith("relevance: high")
+    assert relevance_label(replace(make_hit(), relevance="low"), "en").startswith("relevance: low")

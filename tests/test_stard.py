@@ -18,7 +18,7 @@ import pytest
 
 from qa.cli import main
 from qa.corpus.library import load_library
-from qa.search.searcher import Searcher, Thresholds
+from qa.search.searcher import Searcher
 from qa.measure.stard import LabelMap, Query, Report, Scores, format_report, load_queries, map_labels, parse_label, run, split_of, title_key
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -27,7 +27,6 @@ QUERIES = SHARED / "benchmarks" / "stard" / "queries-train.json"
 CIVIL_CODE = LIBRARY / "民法典"
 LABOUR_CONTRACT = LIBRARY / "社会法" / "劳动合同法(2012-12-28).md"
 CRIMINAL_LAW = LIBRARY / "刑法" / "刑法.md"
-NO_ABSTENTION = Thresholds(dense_zh=1e-9, dense_en=1e-9, lexical=1e-9)
 
 #: Real STARD questions for the small library (民法典 + 劳动合同法): 0 has one label outside it (个体工商户条例),
 #: 8 has none inside it (never asked), 4 and 14 are held out, 5 has two labels, 365 is about 劳动合同法.
@@ -269,7 +268,7 @@ def test_no_scorable_question_gives_zero_scores() -> None:
 
 @pytest.fixture(scope="module")
 def small_searcher(small_library: list, tmp_path_factory: pytest.TempPathFactory) -> Searcher:
-    return Searcher(small_library, embedder="hash", index_dir=tmp_path_factory.mktemp("stard-index"), thresholds=NO_ABSTENTION, log=quiet, progress=False)
+    return Searcher(small_library, embedder="hash", index_dir=tmp_path_factory.mktemp("stard-index"), abstain=False, log=quiet, progress=False)
 
 
 def test_run_on_real_questions_over_a_small_library(small_library: list, small_searcher: Searcher, tmp_path: Path) -> None:
@@ -312,7 +311,7 @@ def test_bm25_only_searcher_needs_no_embedder(small_library: list) -> None:
     need(QUERIES)
     records = stard_records(365, 2)
     queries = [Query(r["query_id"], r["问题"], tuple(r["match_name"])) for r in records]
-    searcher = Searcher(small_library, embedder=None, thresholds=NO_ABSTENTION, log=quiet, progress=False)
+    searcher = Searcher(small_library, embedder=None, abstain=False, log=quiet, progress=False)
     report = run(searcher, queries, map_labels(small_library, queries), ["bm25"])
     assert set(report.scores) == {"bm25"} and report.scores["bm25"].questions == 2
     assert report.by_split["dev"]["bm25"].questions == 2 and report.by_split["held-out"]["bm25"].questions == 0
@@ -381,7 +380,7 @@ def test_bm25_over_the_national_library_sanity() -> None:
     library = load_library(LIBRARY, exclude=["DLC"], log=quiet)
     queries = load_queries(QUERIES)[:30]
     labels = map_labels(library, queries)
-    searcher = Searcher(library, embedder=None, thresholds=NO_ABSTENTION, log=quiet, progress=False)
+    searcher = Searcher(library, embedder=None, abstain=False, log=quiet, progress=False)
     report = run(searcher, queries, labels, ["bm25"])
     print(format_report(report))
     assert report.mapped_share >= 0.98

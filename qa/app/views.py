@@ -15,6 +15,7 @@ from qa.corpus.model import Regulation, article_number_en
 from qa.lang.numerals import article_label, to_chinese
 from qa.present.html import render_front_card_html, render_hit_card_html, safe_text
 from qa.present.plain import front_heading, hit_heading
+from qa.search import messages
 from qa.search.searcher import FrontHit, Hit
 
 __all__ = [
@@ -114,7 +115,8 @@ def article_view_html(searcher: ArticleSource, number: int | str | None, regulat
 
     ``number`` is an article number, or ``"17-1"`` for an inserted article (第十七条之一)."""
     if not searcher.library:
-        return '<div class="qa-missing">未载入任何法规。 No regulation is loaded.</div>'
+        nothing = messages.nothing_loaded()
+        return f'<div class="qa-missing">{safe_text(nothing.zh)} {safe_text(nothing.en)}</div>'
     key = article_key(number)
     if key is None:
         return ""
@@ -136,12 +138,8 @@ def article_view_html(searcher: ArticleSource, number: int | str | None, regulat
             f"<p>This copy holds {safe_text(reg.coverage_en())}. Load the official text with <code>qa import</code> to read it.</p>"
             "</div>"
         )
-    return (
-        '<div class="qa-missing">'
-        f"<p>《{safe_text(reg.title)}》共{to_chinese(reg.total_articles)}条，没有{html.escape(article_label(*key))}。</p>"
-        f"<p>The regulation has {reg.total_articles} articles; there is no Article {html.escape(article_number_en(*key))}.</p>"
-        "</div>"
-    )
+    absent = messages.no_such_article(reg, article_label(*key), f"Article {article_number_en(*key)}")
+    return f'<div class="qa-missing"><p>{safe_text(absent.zh)}</p><p>{safe_text(absent.en)}</p></div>'
 
 
 def empty_chapter_html(reg: Regulation) -> str:

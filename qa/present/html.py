@@ -86,12 +86,14 @@ def paragraph_label(n: int, lang: str) -> str:
 
 
 def relevance_label(hit: Hit, lang: str, rank: int = 1) -> str:
-    """'相关度：高' / 'relevance: high' from the hit's score; 'direct citation' for cited articles."""
+    """'相关度：高' / 'relevance: high' from the hit's calibrated ``relevance`` (its evidence measured
+    against the abstention threshold: :func:`qa.search.fusion.relevance`), with its ranking score; 'direct
+    citation' for cited articles."""
     labels = UI_LABELS[lang]
     if hit.via == "citation":
         return labels["direct"]
     high, medium, low = labels["levels"]
-    level = high if hit.score >= 0.66 else medium if hit.score >= 0.33 else low
+    level = {"high": high, "medium": medium}.get(hit.relevance, low)
     sep = "：" if lang == "zh" else ": "
     best = f" · {labels['best']}" if rank == 1 else ""
     return f"{labels['relevance']}{sep}{level} ({hit.score:.2f}){best}"

@@ -1,0 +1,24 @@
+"""The search stage: a question in, an :class:`Answer` of cited articles (or an abstention) out.
+
+:mod:`.citations` resolves direct citations, :mod:`.fusion` ranks and weighs evidence over score
+arrays, :mod:`.highlight` marks the answering sentences, :mod:`.messages` holds every sentence shown,
+and :class:`Searcher` runs them in order.
+"""
+
+from qa.search.fusion import DENSE_CANDIDATES, RETRIEVERS, Abstention, Ranking
+from qa.search.searcher import Prepared, Searcher
+from qa.search.types import Answer, FrontHit, Highlight, Hit, Relevance
+
+__all__ = [
+    "Searcher",
+    "Prepared",
+    "Answer",
+    "Hit",
+    "FrontHit",
+    "Highlight",
+    "Relevance",
+    "Ranking",
+    "Abstention",
+    "RETRIEVERS",
+    "DENSE_CANDIDATES",
+]

@@ -191,7 +191,7 @@ def worker_measure(spec: WorkerSpec) -> Measure:
 
     from qa.index.dense import load
     from qa.models import get_embedder
-    from qa.search.searcher import DENSE_CANDIDATES, Searcher
+    from qa.search.searcher import Searcher
 
     base, _ = rss_mb()
     library, _ = _load_corpus(spec)
@@ -236,8 +236,8 @@ def worker_measure(spec: WorkerSpec) -> Measure:
     _, peak = rss_mb()
     memory = Memory(base, round(after_corpus - base, 1), round(after_model - after_corpus, 1), vectors_mb,
                     round(after_searcher - after_model - vectors_mb, 1), peak)
-    # The number of neighbours the Searcher asks FAISS for at k = 5 (limit = 4k).
-    top = min(len(dense.units), max(DENSE_CANDIDATES, 4 * (4 * 5)))
+    # The number of neighbours the Searcher asks FAISS for at k = 5 (limit = 4k): its own rule.
+    top = searcher.ranking.dense_top(len(dense.units), 4 * 5)
     vectors = embedder.encode_queries(list(dict.fromkeys(asked))).astype(np.float32)
     return Measure(
         regulations=len(library), articles=len(searcher.docs), vectors=len(dense.units), kind=dense.manifest.get("kind"),

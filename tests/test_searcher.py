@@ -1,4 +1,5 @@
-"""Retrieval behaviour on the bundled corpus: citations, abstention, highlighting, input handling.
+"""The searcher as a whole on the bundled corpus: input handling, retrievers, chapters, background
+loading, abstention on and off, and the prepare/answer halves of a search.
 
 Plumbing tests use the hash test double; answer-quality tests load the real model (marked slow).
 """
@@ -6,12 +7,13 @@ Plumbing tests use the hash test double; answer-quality tests load the real mode
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from qa.corpus.library import default_corpus, load_library
-from qa.search.searcher import RETRIEVERS, Searcher
+from qa.search import RETRIEVERS, Abstention, Answer, Ranking, Searcher
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +21,7 @@ def model_searcher(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module:
     monkeypatch_module.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch_module.setenv("TRANSFORMERS_OFFLINE", "1")
     searcher = Searcher(load_library(default_corpus()), index_dir=tmp_path_factory.mktemp("idx"), log=lambda m: None, progress=False)
-    assert searcher.dense_ready, "the real model did not load (see Searcher._dense_error)"
+    assert searcher.dense_ready, "the real model did not load (see Searcher.dense_error)"
     return searcher
 
 
@@ -29,35 +31,13 @@ def monkeypatch_module() -> pytest.MonkeyPatch:
         yield mp
 
 
-@pytest.mark.parametrize("question", ["第三条", "第3条", "3条", "Article 3", "Art. 3", "art 3"])
-def test_citation_lookup_puts_the_article_first(hash_searcher: Searcher, question: str) -> None:
-    answer = hash_searcher.search(question)
-    assert not answer.abstained
-    assert [h.article for h in answer.hits] == [3]
-    assert answer.hits[0].via == "citation"
-    assert answer.hits[0].citation == "《安徽省新能源汽车产业集群发展条例》第三条"
+@pytest.fixture(scope="module")
+def lexical_only() -> Searcher:
+    return Searcher(load_library(default_corpus()), embedder=None, log=lambda m: None, progress=False)
 
 
-def test_citation_with_paragraph(hash_searcher: Searcher) -> None:
-    hit = hash_searcher.search("第三条第二款").hits[0]
-    assert hit.matched_paragraphs == (2,)
-    assert hit.citation == "《安徽省新能源汽车产业集群发展条例》第三条第二款"
-    assert hit.citation_en == "Anhui NEV Industry Cluster Regulations, Art. 3(2)"
-    assert {h.paragraph for h in hit.highlights} == {2}
-
-
-def test_article_missing_from_partial_corpus_gets_a_specific_message(partial_searcher: Searcher) -> None:
-    answer = partial_searcher.search("Article 30")
-    assert answer.abstained and not answer.hits
-    assert "Article 30 is not among the loaded articles (Articles 1–4 of 43)" in (answer.message_en or "")
-    assert "第三十条尚未载入：本库只有第一条至第四条（全文共四十三条）" in (answer.message or "")
-
-
-@pytest.mark.parametrize(("question", "fragment"), [("第九十九条", "没有第九十九条"), ("Article 0", "start at 1"), ("Article -1", "start at 1")])
-def test_out_of_range_articles(hash_searcher: Searcher, question: str, fragment: str) -> None:
-    answer = hash_searcher.search(question)
-    assert answer.abstained and not answer.hits
-    assert fragment in (answer.message or "") + (answer.message_en or "")
+def same(a: Answer, b: Answer) -> bool:
+    return replace(a, elapsed_ms=0.0) == replace(b, elapsed_ms=0.0)
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\x00\x01", "\u200b"])
@@ -86,6 +66,7 @@ def test_every_retriever_returns_well_formed_json(hash_searcher: Searcher, retri
     for hit in data["hits"]:
         assert isinstance(hit["article"], int) and isinstance(hit["score"], float)
         assert hit["text"] == "\n".join(hit["paragraphs"])
+        assert hit["relevance"] in ("high", "medium", "low")
         for h in hit["highlights"]:
             assert hit["paragraphs"][h["paragraph"] - 1][h["start"] : h["end"]] == h["text"]
 
@@ -107,6 +88,11 @@ def test_chapter_filter_abstains_when_the_chapter_has_no_answer(partial_searcher
     assert "第二章" in (answer.message or "")
 
 
+def test_an_unknown_chapter_is_named(hash_searcher: Searcher) -> None:
+    answer = hash_searcher.search("新能源汽车", chapter=99)
+    assert answer.abstained and answer.message == "没有第99章。"
+
+
 def test_lexical_search_answers_before_the_model_is_loaded(tmp_path: Path) -> None:
     """While the model loads in the background, BM25 answers and says so."""
     import threading
@@ -124,8 +110,61 @@ def test_lexical_search_answers_before_the_model_is_loaded(tmp_path: Path) -> No
     answer = searcher.search("插电式混合动力 增程式")
     assert answer.retriever == "bm25" and "still loading" in (answer.notice or "")
     assert answer.hits and answer.hits[0].article == 3
+    assert searcher.dense_index is None and not searcher.dense_ready
     gate.set()
     assert searcher.wait_ready(10) and searcher.dense_ready
+
+
+def test_dense_state_is_public(hash_searcher: Searcher, lexical_only: Searcher) -> None:
+    assert hash_searcher.dense_ready and hash_searcher.dense_error is None
+    assert hash_searcher.dense_index is not None and len(hash_searcher.dense_index.units) > len(hash_searcher.docs)
+    assert not lexical_only.dense_ready and lexical_only.dense_index is None
+    assert lexical_only.dense_error == "no embedding model configured"
+    answer = lexical_only.search("插电式混合动力")
+    assert answer.retriever == "bm25" and answer.notice == "no embedding model configured; these results are from keyword search only."
+
+
+def test_search_is_prepare_then_answer(hash_searcher: Searcher) -> None:
+    for question in ("插电式混合动力汽车", "第三条", "Article 3 and charging", "产业集群是什么意思", ""):
+        assert same(hash_searcher.answer(hash_searcher.prepare(question, k=4)), hash_searcher.search(question, k=4))
+
+
+@pytest.mark.parametrize("retriever", RETRIEVERS)
+def test_a_hybrid_preparation_answers_as_any_retriever(hash_searcher: Searcher, retriever: str) -> None:
+    prepared = hash_searcher.prepare("充电基础设施建设", k=5, retriever="hybrid")
+    assert same(hash_searcher.answer(prepared, retriever=retriever), hash_searcher.search("充电基础设施建设", k=5, retriever=retriever))
+
+
+def test_a_lexical_preparation_cannot_be_ranked_densely(hash_searcher: Searcher) -> None:
+    with pytest.raises(ValueError, match="dense scores"):
+        hash_searcher.answer(hash_searcher.prepare("充电基础设施建设", retriever="bm25"), retriever="hybrid")
+
+
+def test_answer_ranks_with_other_settings(hash_searcher: Searcher) -> None:
+    prepared = hash_searcher.prepare("新能源汽车产业集群", k=10)
+    default = hash_searcher.answer(prepared)
+    assert same(hash_searcher.answer(prepared, ranking=Ranking()), default)
+    lexical = hash_searcher.answer(prepared, ranking=Ranking(hybrid_weight=0.0, role_prior=0.0))
+    assert [h.article for h in lexical.hits] == [h.article for h in hash_searcher.search("新能源汽车产业集群", k=10, retriever="bm25").hits][: len(lexical.hits)]
+
+
+def test_abstention_off_answers_weak_questions(lexical_only: Searcher) -> None:
+    question = "电池质保几年"
+    weak = lexical_only.search(question, retriever="bm25")
+    assert weak.abstained and not weak.hits and weak.signals["lexical"] < 0.3
+    shown = lexical_only.search(question, retriever="bm25", abstain=False)
+    assert not shown.abstained and shown.hits
+    assert {h.relevance for h in shown.hits} == {"low"} and shown.confidence == weak.confidence < 0.5
+    never = Searcher(lexical_only.library, embedder=None, abstain=False, log=lambda m: None, progress=False)
+    assert same(never.search(question, retriever="bm25"), shown)
+    assert never.search(question, retriever="bm25", abstain=True).abstained
+
+
+def test_relevance_of_cited_and_ranked_hits(lexical_only: Searcher) -> None:
+    assert lexical_only.search("第三条").hits[0].relevance == "high"
+    assert lexical_only.article_hit(3) is not None and lexical_only.article_hit(3).relevance == "high"  # type: ignore[union-attr]
+    strong = lexical_only.search("出租车怎么打车", retriever="bm25")
+    assert strong.hits[0].relevance == "high" and strong.confidence > 0.83
 
 
 @pytest.mark.slow
@@ -159,24 +198,20 @@ def _labour_library() -> list:
 
 
 def test_statute_prior_orders_the_statute_first_in_a_collection(tmp_path: Path) -> None:
-    from qa.search.searcher import Thresholds
-
     library = _labour_library()
     question = "用人单位解除劳动合同应当支付经济补偿吗"
-    strong = Searcher(library, embedder="hash", index_dir=tmp_path, thresholds=Thresholds(statute_prior=10.0), log=lambda m: None, progress=False)
+    strong = Searcher(library, embedder="hash", index_dir=tmp_path, ranking=Ranking(statute_prior=10.0), log=lambda m: None, progress=False)
     titles = [h.regulation_title for h in strong.search(question, k=10).hits]
     assert titles and all(t == "中华人民共和国劳动合同法" for t in titles)
-    off = Searcher(library, embedder="hash", index_dir=tmp_path, thresholds=Thresholds(statute_prior=0.0), log=lambda m: None, progress=False)
+    off = Searcher(library, embedder="hash", index_dir=tmp_path, ranking=Ranking(statute_prior=0.0), log=lambda m: None, progress=False)
     assert any(h.regulation_title != "中华人民共和国劳动合同法" for h in off.search(question, k=10).hits)
 
 
 def test_statute_prior_does_nothing_with_one_regulation(tmp_path: Path) -> None:
-    from qa.search.searcher import Thresholds
-
     library = _labour_library()[:1]
     question = "用人单位解除劳动合同应当支付经济补偿吗"
     ranked = [
-        [(h.article, h.score) for h in Searcher(library, embedder="hash", index_dir=tmp_path, thresholds=Thresholds(statute_prior=p), log=lambda m: None, progress=False).search(question, k=10).hits]
+        [(h.article, h.score) for h in Searcher(library, embedder="hash", index_dir=tmp_path, ranking=Ranking(statute_prior=p), log=lambda m: None, progress=False).search(question, k=10).hits]
         for p in (0.0, 10.0)
     ]
     assert ranked[0] == ranked[1]

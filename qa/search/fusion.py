@@ -1,0 +1,278 @@
+"""Fusion and evidence: per-article score arrays in, a ranking and the evidence for answering out.
+
+Pure functions over NumPy arrays (one entry per article, in library order), so they can be tested
+against hand-computed figures and reused by measurements (``bench/stard_sweep.py``). Two settings
+objects: :class:`Ranking` orders articles, :class:`Abstention` decides whether any of them answers.
+
+Evidence is scaled so that 1.0 is the abstention threshold: an article answers when its dense
+similarity or its share of the question's terms clears the calibrated threshold, or when it plays
+the structural role the question asks about and holds the rest of the question.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from qa.index.lexical import COVERAGE_CANDIDATES
+from qa.search.types import Relevance
+
+__all__ = [
+    "RETRIEVERS",
+    "DENSE_CANDIDATES",
+    "SECONDARY_EVIDENCE",
+    "ROLE_COVERAGE",
+    "HIGH_EVIDENCE",
+    "NOISE",
+    "Ranking",
+    "Abstention",
+    "ArticleSignals",
+    "Ranked",
+    "minmax",
+    "hybrid",
+    "base_scores",
+    "with_role_prior",
+    "dense_scores",
+    "dense_paragraph_scores",
+    "evidence",
+    "eligible",
+    "top",
+    "rank",
+    "squash",
+    "relevance",
+]
+
+RETRIEVERS = ("hybrid", "dense", "bm25")
+#: Units fetched from FAISS per question (articles outside them score as the lowest fetched).
+DENSE_CANDIDATES = 256
+#: Articles after the first are shown only with at least this much evidence (1.0 = the abstention
+#: threshold), so a small corpus does not pad answers with articles that match nothing.
+SECONDARY_EVIDENCE = 0.9
+#: A role question ("产业集群是什么意思") counts as answered by an article of that role when the
+#: article holds at least this idf-weighted share of what the question asks besides the role.
+ROLE_COVERAGE = 0.5
+#: Evidence from which a hit's relevance is "high": a fifth above the abstention threshold
+#: (confidence ≥ 0.83 on the :func:`squash` scale). On the four eval sets (e5+use, hybrid, k=5) a
+#: top hit at or above it was the expected article 100 % (zh) / 92 % (en) of the time, against
+#: 80 % / 62 % between 1.0 and 1.2; see :func:`relevance`.
+HIGH_EVIDENCE = 1.2
+#: With abstention off, a signal counts once it is above float noise: a cosine of 1e-10 between
+#: unrelated vectors is rounding, not similarity.
+NOISE = 1e-9
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How articles are ordered (never whether to answer).
+
+    ``hybrid_weight`` is the dense share of the hybrid score (a sweep of 0.4–0.9). ``statute_prior``
+    is added to the hybrid score of articles of a 法 or 法典 (a statute of the National People's
+    Congress) when several regulations are loaded: a citizen's question is most often answered by
+    the statute itself rather than by the rules made under it (chosen on STARD's tuning split,
+    docs/stard.md; nothing with one regulation). ``role_prior`` is added to the score of articles
+    whose structural role (:mod:`qa.lang.roles`) the question asks about (set a priori).
+    ``dense_candidates`` units are fetched from FAISS, ``coverage_candidates`` articles have their
+    term coverage measured.
+    """
+
+    hybrid_weight: float = 0.7
+    statute_prior: float = 0.1
+    role_prior: float = 0.2
+    dense_candidates: int = DENSE_CANDIDATES
+    coverage_candidates: int = COVERAGE_CANDIDATES
+
+    def dense_top(self, units: int, limit: int) -> int:
+        """How many units to ask FAISS for when ``limit`` articles are ranked."""
+        return min(units, max(self.dense_candidates, 4 * limit))
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """Abstain unless the best article clears one of these.
+
+    Defaults: ``qa eval --calibrate`` over all four committed question sets at once (the complete
+    Anhui set and three other regulations, 392 questions) with the e5+use model (false abstention
+    ≤ 5% per language). ``dense_zh``/``dense_en`` are the best article's similarity for Chinese and
+    English questions (cross-lingual similarities run lower); ``lexical`` is the idf-weighted share
+    of the question's terms found in the best article. ``secondary_evidence`` and ``role_coverage``:
+    see :data:`SECONDARY_EVIDENCE` and :data:`ROLE_COVERAGE`.
+    """
+
+    dense_zh: float = 0.885
+    dense_en: float = 0.545
+    lexical: float = 0.3
+    secondary_evidence: float = SECONDARY_EVIDENCE
+    role_coverage: float = ROLE_COVERAGE
+
+    def dense(self, lang: str) -> float:
+        return self.dense_en if lang == "en" else self.dense_zh
+
+    def off(self) -> "Abstention":
+        """These settings with abstention off: any signal above :data:`NOISE` counts as evidence."""
+        return replace(self, dense_zh=NOISE, dense_en=NOISE, lexical=NOISE)
+
+
+@dataclass(frozen=True)
+class ArticleSignals:
+    """One question's measurements per article, before any setting of :class:`Ranking` is applied.
+
+    ``keep`` marks the articles in scope (a chapter filter); ``lexical`` (BM25) and ``coverage`` are
+    already zero outside it; ``dense`` is the best cosine per article (None when not measured);
+    ``statute`` is 1 for articles of a statute in a collection; ``role_match`` is 0, 1 or 2 as in
+    :meth:`qa.index.lexical.LexicalIndex.role_match`.
+    """
+
+    keep: np.ndarray
+    lexical: np.ndarray
+    coverage: np.ndarray
+    dense: np.ndarray | None
+    statute: np.ndarray
+    role_match: np.ndarray
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The best articles, best first: ``docs`` with their fused ``scores`` and calibrated
+    ``evidence``, and ``best``, the best evidence over all eligible articles (for confidence and
+    relevance). ``deciding`` is the evidence that decides what is shown — the calibrated one, or with
+    abstention off :meth:`Abstention.off`'s — and ``answers`` whether the best of it reaches 1.0.
+    ``signals`` are the best raw figures, for reports and calibration."""
+
+    docs: np.ndarray
+    scores: np.ndarray
+    evidence: np.ndarray
+    deciding: np.ndarray
+    best: float
+    answers: bool
+    signals: dict[str, float]
+
+
+def minmax(values: np.ndarray) -> np.ndarray:
+    """Scale to [0, 1]; all zeros when every value is equal."""
+    if values.size == 0:
+        return values
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.zeros_like(values)
+
+
+def hybrid(dense: np.ndarray, lexical: np.ndarray, statute: np.ndarray, ranking: Ranking) -> np.ndarray:
+    """``w·minmax(dense) + (1 − w)·minmax(lexical) + statute_prior·statute``."""
+    w = ranking.hybrid_weight
+    return w * minmax(dense) + (1 - w) * minmax(lexical) + ranking.statute_prior * statute
+
+
+def base_scores(retriever: str, signals: ArticleSignals, ranking: Ranking) -> np.ndarray:
+    """The retriever's own score: min–max BM25, the cosine, or the hybrid (the cosine alone when no
+    article shares a term with the question)."""
+    if retriever == "bm25":
+        return minmax(signals.lexical)
+    dense = _dense(signals)
+    if retriever == "dense" or not signals.lexical.any():
+        return dense.copy()
+    return hybrid(dense, signals.lexical, signals.statute, ranking)
+
+
+def with_role_prior(scores: np.ndarray, role_match: np.ndarray, ranking: Ranking) -> np.ndarray:
+    return scores + ranking.role_prior * role_match if role_match.any() else scores
+
+
+def dense_scores(sims: np.ndarray, rows: np.ndarray, unit_docs: np.ndarray, articles: int) -> np.ndarray:
+    """Best cosine per article from one query's FAISS results (``sims``/``rows``, best first; rows of
+    −1 are FAISS padding). ``unit_docs`` maps each unit to its article (−1: none). Articles with no
+    fetched unit score as the lowest fetched similarity."""
+    valid = rows >= 0
+    fetched = sims[valid]
+    scores = np.full(articles, float(fetched.min()) if fetched.size else 0.0, np.float32)
+    docs = unit_docs[rows[valid]]
+    known = docs >= 0
+    best = np.full(articles, -np.inf, np.float32)
+    np.maximum.at(best, docs[known], fetched[known])
+    seen = best > -np.inf
+    scores[seen] = best[seen]
+    return scores
+
+
+def dense_paragraph_scores(sims: np.ndarray, rows: np.ndarray, unit_docs: np.ndarray, unit_paragraphs: np.ndarray) -> dict[int, dict[int, float]]:
+    """Per article, the best cosine of each of its paragraphs that has its own unit (paragraph 0 in
+    ``unit_paragraphs`` = a whole-article unit), for choosing the paragraph to highlight."""
+    paragraphs: dict[int, dict[int, float]] = {}
+    for sim, row in zip(sims, rows):
+        if row < 0 or unit_docs[row] < 0 or not unit_paragraphs[row]:
+            continue
+        of = paragraphs.setdefault(int(unit_docs[row]), {})
+        n = int(unit_paragraphs[row])
+        of[n] = max(sim, of.get(n, -1.0))
+    return paragraphs
+
+
+def evidence(retriever: str, lang: str, signals: ArticleSignals, abstention: Abstention) -> np.ndarray:
+    """Per article, the evidence that it answers (1.0 = at the threshold): its term coverage over
+    ``lexical``, its cosine over ``dense(lang)`` (the larger for hybrid), or 1.0 for a full role match."""
+    value = signals.coverage / abstention.lexical
+    if retriever != "bm25":
+        dense = np.where(signals.keep, _dense(signals), 0) / abstention.dense(lang)
+        value = dense if retriever == "dense" else np.maximum(value, dense)
+    if signals.role_match.any():
+        value = np.maximum(value, np.where(signals.keep & (signals.role_match > 1), 1.0, 0.0))
+    return value
+
+
+def eligible(retriever: str, signals: ArticleSignals) -> np.ndarray:
+    """Articles that may be ranked: those in scope; for BM25 only those sharing a term or a role."""
+    if retriever == "bm25":
+        return signals.keep & ((signals.lexical > 0) | (signals.role_match > 0))
+    return signals.keep
+
+
+def top(scores: np.ndarray, allowed: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of the ``limit`` best allowed articles, best first (ties: lower index first)."""
+    candidates = np.flatnonzero(allowed)
+    if candidates.size > limit:
+        candidates = candidates[np.argpartition(-scores[candidates], limit)[:limit]]
+    return candidates[np.lexsort((candidates, -scores[candidates]))]
+
+
+def rank(
+    retriever: str, lang: str, signals: ArticleSignals, limit: int, ranking: Ranking, abstention: Abstention, *, abstain: bool = True
+) -> Ranked:
+    """The best ``limit`` articles with their scores and evidence (see :class:`Ranked`)."""
+    reported = {"lexical": round(float(signals.coverage.max(initial=0)), 4)}
+    if retriever != "bm25":
+        reported["dense"] = round(float(_dense(signals)[signals.keep].max(initial=0)), 4)
+    if signals.role_match.any():
+        reported["role"] = float((signals.keep & (signals.role_match > 1)).any())
+    allowed = eligible(retriever, signals)
+    scores = np.where(allowed, with_role_prior(base_scores(retriever, signals, ranking), signals.role_match, ranking), -np.inf)
+    found = evidence(retriever, lang, signals, abstention)
+    deciding = found if abstain else evidence(retriever, lang, signals, abstention.off())
+    docs = top(scores, allowed, limit)
+    return Ranked(
+        docs=docs,
+        scores=scores[docs],
+        evidence=found[docs],
+        deciding=deciding[docs],
+        best=float(found[allowed].max(initial=0.0)),
+        answers=float(deciding[allowed].max(initial=0.0)) >= 1.0,
+        signals=reported,
+    )
+
+
+def squash(evidence: float) -> float:
+    """Map evidence (1.0 = at the threshold) to a 0–1 confidence for display."""
+    return round(1 / (1 + math.exp(-8 * (evidence - 1))), 3)
+
+
+def relevance(evidence: float) -> Relevance:
+    """"high" from :data:`HIGH_EVIDENCE` (a fifth above the abstention threshold), "medium" from the
+    threshold itself (the article would answer alone), "low" below it (shown beside a better one)."""
+    if evidence >= HIGH_EVIDENCE:
+        return "high"
+    return "medium" if evidence >= 1.0 else "low"
+
+
+def _dense(signals: ArticleSignals) -> np.ndarray:
+    if signals.dense is None:
+        raise ValueError("dense and hybrid ranking need dense scores")
+    return signals.dense

@@ -1,0 +1,214 @@
+"""Fusion and evidence on small arrays, against figures worked out by hand (in the comments)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa.search.fusion import (
+    DENSE_CANDIDATES,
+    NOISE,
+    Abstention,
+    ArticleSignals,
+    Ranking,
+    base_scores,
+    dense_paragraph_scores,
+    dense_scores,
+    eligible,
+    evidence,
+    hybrid,
+    minmax,
+    rank,
+    relevance,
+    squash,
+    top,
+    with_role_prior,
+)
+
+F = np.float32
+
+
+def signals(
+    lexical: list[float],
+    coverage: list[float],
+    dense: list[float] | None = None,
+    *,
+    keep: list[bool] | None = None,
+    statute: list[float] | None = None,
+    role: list[float] | None = None,
+) -> ArticleSignals:
+    n = len(lexical)
+    mask = np.array(keep if keep is not None else [True] * n)
+    return ArticleSignals(
+        keep=mask,
+        lexical=np.where(mask, np.array(lexical, F), 0),
+        coverage=np.where(mask, np.array(coverage, F), 0),
+        dense=None if dense is None else np.array(dense, F),
+        statute=np.array(statute or [0.0] * n, F),
+        role_match=np.array(role or [0.0] * n, F),
+    )
+
+
+def test_settings_keep_todays_numbers() -> None:
+    assert (Ranking().hybrid_weight, Ranking().statute_prior, Ranking().role_prior) == (0.7, 0.1, 0.2)
+    assert (Ranking().dense_candidates, Ranking().coverage_candidates) == (DENSE_CANDIDATES, 200) == (256, 200)
+    a = Abstention()
+    assert (a.dense_zh, a.dense_en, a.lexical, a.secondary_evidence, a.role_coverage) == (0.885, 0.545, 0.3, 0.9, 0.5)
+    assert a.dense("zh") == 0.885 and a.dense("en") == 0.545
+
+
+def test_abstention_off_keeps_the_rest_of_the_settings() -> None:
+    off = Abstention(secondary_evidence=0.8, role_coverage=0.4).off()
+    assert (off.dense_zh, off.dense_en, off.lexical) == (NOISE, NOISE, NOISE)
+    assert (off.secondary_evidence, off.role_coverage) == (0.8, 0.4)
+
+
+def test_dense_top_asks_for_four_units_per_ranked_article_at_least_the_candidates() -> None:
+    assert Ranking().dense_top(units=10_000, limit=20) == 256
+    assert Ranking().dense_top(units=10_000, limit=100) == 400
+    assert Ranking().dense_top(units=50, limit=20) == 50
+
+
+def test_minmax() -> None:
+    assert minmax(np.array([2.0, 4.0, 3.0], F)).tolist() == [0.0, 1.0, 0.5]
+    assert minmax(np.array([5.0, 5.0], F)).tolist() == [0.0, 0.0]
+    assert minmax(np.array([], F)).size == 0
+
+
+def test_hybrid_weighs_scaled_scores_and_adds_the_statute_prior() -> None:
+    # dense [0.2, 0.6, 1.0] → [0, 0.5, 1]; lexical [0, 3, 6] → [0, 0.5, 1]; reversed lexical to tell them apart
+    dense = np.array([0.2, 0.6, 1.0], F)
+    lexical = np.array([6.0, 3.0, 0.0], F)
+    statute = np.array([0.0, 1.0, 0.0], F)
+    out = hybrid(dense, lexical, statute, Ranking(hybrid_weight=0.7, statute_prior=0.1))
+    # 0.7·0 + 0.3·1 = 0.3;  0.7·0.5 + 0.3·0.5 + 0.1 = 0.6;  0.7·1 + 0.3·0 = 0.7
+    assert out == pytest.approx([0.3, 0.6, 0.7], abs=1e-6)
+
+
+def test_base_scores_per_retriever() -> None:
+    s = signals([0.0, 2.0, 4.0], [0, 0.5, 1], [0.9, 0.3, 0.6])
+    assert base_scores("bm25", s, Ranking()).tolist() == [0.0, 0.5, 1.0]
+    assert base_scores("dense", s, Ranking()) == pytest.approx([0.9, 0.3, 0.6])
+    # dense → [1, 0, 0.5]; 0.7·[1, 0, 0.5] + 0.3·[0, 0.5, 1] = [0.7, 0.15, 0.65]
+    assert base_scores("hybrid", s, Ranking(statute_prior=0.0)) == pytest.approx([0.7, 0.15, 0.65], abs=1e-6)
+
+
+def test_hybrid_is_the_cosine_alone_when_no_article_shares_a_term() -> None:
+    s = signals([0.0, 0.0, 0.0], [0, 0, 0], [0.9, 0.3, 0.6], statute=[1, 1, 1])
+    assert base_scores("hybrid", s, Ranking()) == pytest.approx([0.9, 0.3, 0.6])
+
+
+def test_dense_and_hybrid_need_dense_scores() -> None:
+    with pytest.raises(ValueError, match="dense scores"):
+        base_scores("hybrid", signals([1.0], [1.0]), Ranking())
+
+
+def test_role_prior_is_added_per_match_level() -> None:
+    scores = np.array([0.5, 0.5, 0.5], F)
+    out = with_role_prior(scores, np.array([0, 1, 2], F), Ranking(role_prior=0.2))
+    assert out == pytest.approx([0.5, 0.7, 0.9])
+    assert with_role_prior(scores, np.zeros(3, F), Ranking()) is scores
+
+
+def test_dense_scores_take_each_articles_best_unit_and_floor_the_rest() -> None:
+    # units 0, 1 → article 0; unit 2 → article 2; unit 3 → no article (a stale unit); article 1 unfetched
+    unit_docs = np.array([0, 0, 2, -1], np.int64)
+    sims = np.array([0.9, 0.8, 0.7, 0.5, -3.4e38], F)
+    rows = np.array([1, 2, 0, 3, -1], np.int64)  # FAISS pads with row −1
+    out = dense_scores(sims, rows, unit_docs, articles=3)
+    # article 0: max(0.9 [unit 1], 0.7 [unit 0]); article 1: the lowest fetched (0.5, the stale unit's); article 2: 0.8
+    assert out.dtype == np.float32
+    assert out.tolist() == pytest.approx([0.9, 0.5, 0.8])
+    assert dense_scores(np.array([], F), np.array([], np.int64), unit_docs, 2).tolist() == [0.0, 0.0]
+
+
+def test_dense_paragraph_scores_keep_the_best_per_paragraph() -> None:
+    unit_docs = np.array([0, 0, 0, 1], np.int64)
+    unit_paragraphs = np.array([0, 1, 2, 1], np.int64)  # unit 0 is the whole article
+    sims = np.array([0.9, 0.8, 0.6, 0.1], F)
+    rows = np.array([0, 2, 1, -1], np.int64)
+    assert dense_paragraph_scores(sims, rows, unit_docs, unit_paragraphs) == {0: {2: pytest.approx(0.8), 1: pytest.approx(0.6)}}
+
+
+def test_evidence_is_scaled_to_the_threshold() -> None:
+    s = signals([1.0, 1.0, 0.0], [0.15, 0.6, 0.0], [0.885, 0.4425, 0.0])
+    a = Abstention(dense_zh=0.885, lexical=0.3)
+    assert evidence("bm25", "zh", s, a) == pytest.approx([0.5, 2.0, 0.0])
+    assert evidence("dense", "zh", s, a) == pytest.approx([1.0, 0.5, 0.0])
+    assert evidence("hybrid", "zh", s, a) == pytest.approx([1.0, 2.0, 0.0])
+    # English questions use dense_en: 0.4425 / 0.545
+    assert evidence("dense", "en", s, a)[1] == pytest.approx(0.4425 / 0.545)
+
+
+def test_a_full_role_match_is_evidence_only_in_scope() -> None:
+    s = signals([0, 0, 0], [0, 0, 0], [0, 0, 0], keep=[True, True, False], role=[2, 1, 2])
+    assert evidence("hybrid", "zh", s, Abstention()).tolist() == [1.0, 0.0, 0.0]
+
+
+def test_dense_evidence_is_zero_outside_the_chapter() -> None:
+    s = signals([0, 0], [0, 0], [0.9, 0.9], keep=[True, False])
+    assert evidence("dense", "zh", s, Abstention(dense_zh=0.9)).tolist() == [1.0, 0.0]
+
+
+def test_bm25_ranks_only_articles_sharing_a_term_or_a_role() -> None:
+    s = signals([0.0, 1.0, 0.0, 2.0], [0, 0.5, 0, 1], [0.1] * 4, keep=[True, True, True, False], role=[0, 0, 1, 0])
+    assert eligible("bm25", s).tolist() == [False, True, True, False]
+    assert eligible("hybrid", s).tolist() == [True, True, True, False]
+
+
+def test_top_orders_best_first_and_ties_by_position() -> None:
+    scores = np.array([0.5, 0.9, 0.5, -np.inf, 0.7], F)
+    allowed = np.array([True, True, True, False, True])
+    assert top(scores, allowed, 10).tolist() == [1, 4, 0, 2]
+    assert top(scores, allowed, 2).tolist() == [1, 4]
+
+
+def test_rank_end_to_end() -> None:
+    # Four articles; article 3 is outside the chapter. Hybrid with statute prior 0.1 on article 2.
+    s = signals(
+        [0.0, 2.0, 4.0, 8.0],
+        [0.0, 0.15, 0.3, 0.9],
+        [0.8, 0.6, 0.4, 1.0],
+        keep=[True, True, True, False],
+        statute=[0, 0, 1, 0],
+    )
+    ranked = rank("hybrid", "zh", s, 3, Ranking(), Abstention(dense_zh=0.8, lexical=0.3))
+    # dense over all four [0.8, 0.6, 0.4, 1.0] → [2/3, 1/3, 0, 1]; lexical (masked) [0, 2, 4, 0] → [0, 0.5, 1, 0]
+    # hybrid: [0.7·2/3, 0.7/3 + 0.15, 0.3 + 0.1, −inf] = [0.4667, 0.3833, 0.4, −inf]
+    assert ranked.docs.tolist() == [0, 2, 1]
+    assert ranked.scores == pytest.approx([0.46667, 0.4, 0.38333], abs=1e-5)
+    # evidence: max(coverage / 0.3, dense / 0.8) = [max(0, 1.0), max(1.0, 0.5), max(0.5, 0.75)]
+    assert ranked.evidence == pytest.approx([1.0, 1.0, 0.75])
+    assert ranked.deciding == pytest.approx(ranked.evidence)
+    assert ranked.best == pytest.approx(1.0) and ranked.answers
+    assert ranked.signals == {"lexical": 0.3, "dense": 0.8}
+
+
+def test_rank_with_abstention_off_decides_on_any_signal() -> None:
+    s = signals([1.0, 0.0, 0.0], [0.03, 0.0, 0.0], [0.1, 0.2, 5e-10])
+    on = rank("hybrid", "zh", s, 3, Ranking(), Abstention())
+    assert not on.answers and on.best == pytest.approx(0.2 / 0.885)
+    off = rank("hybrid", "zh", s, 3, Ranking(), Abstention(), abstain=False)
+    assert off.answers and off.evidence == pytest.approx(on.evidence)
+    # per 1e-9 of signal, one unit of evidence: a cosine of 5e-10 is noise (0.5 < 0.9, not shown)
+    by_doc = dict(zip(off.docs.tolist(), off.deciding.tolist()))
+    assert by_doc[0] == pytest.approx(1e8) and by_doc[1] == pytest.approx(2e8) and by_doc[2] == pytest.approx(0.5)
+
+
+def test_rank_reports_role_matches() -> None:
+    s = signals([0.0, 0.0], [0.0, 0.0], role=[2, 0])
+    ranked = rank("bm25", "zh", s, 5, Ranking(), Abstention())
+    assert ranked.docs.tolist() == [0]  # the only eligible article: it plays the role
+    assert ranked.scores == pytest.approx([0.4]) and ranked.evidence.tolist() == [1.0]
+    assert ranked.signals == {"lexical": 0.0, "role": 1.0}
+
+
+def test_squash_maps_the_threshold_to_one_half() -> None:
+    assert squash(1.0) == 0.5
+    assert squash(1.25) == round(1 / (1 + np.exp(-2)), 3) == 0.881
+    assert squash(0.0) == 0.0 and squash(3.0) == 1.0
+
+
+@pytest.mark.parametrize(("value", "label"), [(2.0, "high"), (1.2, "high"), (1.19, "medium"), (1.0, "medium"), (0.99, "low"), (0.0, "low")])
+def test_relevance_from_evidence(value: float, label: str) -> None:
+    assert relevance(value) == label
