@@ -11,7 +11,8 @@ import pytest
 
 from qa.measure import bench
 from qa.models import HashEmbedder
-from qa.index.dense import load_or_build, units_of
+from qa.corpus.passages import units_of
+from qa.index.dense import load_or_build
 from qa import config
 from qa.corpus.library import default_corpus, load_library
 

@@ -31,6 +31,9 @@ from qa.corpus import CorpusError, REGULATION_FILE, TRANSLATION_FILE
 from qa.files import sha256_file
 from qa.models import HashEmbedder, ModelConversionError
 from qa.index.dense import MANIFEST, UNITS, VECTORS, IndexError_, corpus_hash, load, load_or_build
+from qa.index import lexical_store
+from qa.index.lexical import LexicalIndex
+from qa.index.lexical import read as read_lexical
 from qa.config import ROOT
 from qa.corpus.library import default_corpus, load_library
 from qa.search.searcher import Searcher
@@ -79,6 +82,7 @@ def test_edited_corpus_file_rebuilds_the_index(corpus: Path, tmp_path: Path) -> 
     seen: list[str] = []
     second = _searcher(corpus, index_dir, seen.append)
     assert any("corpus changed" in m and "building it now" in m for m in seen), seen
+    assert _dense_rebuilt(seen) and _lexical_rebuilt(seen), seen
     manifest = json.loads((index_dir / MANIFEST).read_text())
     assert manifest["corpus_hash"] == corpus_hash(second.library) != old_hash
     assert second.dense_ready and manifest["embedded"] >= 1
@@ -190,9 +194,19 @@ def test_app_reports_a_busy_port_without_traceback(tmp_path: Path, start: str) -
 
 
 def _built(corpus: Path, index_dir: Path) -> list:
+    """The index folder a first start leaves: the dense index and the lexical store."""
     library = load_library(corpus)
     qindex.build(library, HashEmbedder(), index_dir, log=lambda m: None)
+    LexicalIndex.build(library).save(index_dir)
     return library
+
+
+def _dense_rebuilt(seen: list[str]) -> bool:
+    return any(m.startswith("index: ") and "building it now" in m for m in seen)
+
+
+def _lexical_rebuilt(seen: list[str]) -> bool:
+    return any(m.startswith("lexical index: ") and "building it now" in m for m in seen)
 
 
 INDEX_DAMAGE: dict[str, Callable[[Path], None]] = {
@@ -228,11 +242,56 @@ def test_damaged_index_is_rebuilt_and_searched(corpus: Path, tmp_path: Path, dam
         load(index_dir, library, HashEmbedder().model_id, HashEmbedder().dim)
     seen: list[str] = []
     searcher = _searcher(corpus, index_dir, seen.append)
-    assert any("building it now" in m for m in seen), seen
+    assert _dense_rebuilt(seen) and not _lexical_rebuilt(seen), seen
     assert searcher.dense_ready
     answer = searcher.search("增程式的车算新能源车吗？")
     assert answer.notice is None and answer.retriever == "hybrid" and answer.hits[0].article == 3
     load(index_dir, library, HashEmbedder().model_id, HashEmbedder().dim)  # the rebuilt index verifies
+
+
+def _rewrite_lexical_manifest(store: Path, change: Callable[[dict], dict]) -> None:
+    (store / lexical_store.MANIFEST).write_text(json.dumps(change(json.loads((store / lexical_store.MANIFEST).read_text()))))
+
+
+def _drop_an_article(store: Path) -> None:
+    """A hand-edited store whose checksums agree: one article fewer than the library."""
+    with np.load(store / lexical_store.ARRAYS, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["article_paragraphs"] = arrays["article_paragraphs"][:-1]
+    arrays["paragraph_sentences"] = arrays["paragraph_sentences"][: arrays["article_paragraphs"][-1] + 1]
+    arrays["sentence_offsets"] = arrays["sentence_offsets"][: arrays["paragraph_sentences"][-1] + 1]
+    arrays["sentence_ids"] = arrays["sentence_ids"][: arrays["sentence_offsets"][-1]]
+    with (store / lexical_store.ARRAYS).open("wb") as f:
+        np.savez(f, **arrays)
+    _rewrite_lexical_manifest(store, lambda m: m | {"files": m["files"] | {lexical_store.ARRAYS: sha256_file(store / lexical_store.ARRAYS)}})
+
+
+LEXICAL_DAMAGE: dict[str, Callable[[Path], object]] = {
+    "manifest-not-json": lambda d: (d / lexical_store.MANIFEST).write_bytes(b"\x00" * 64),
+    "manifest-without-checksums": lambda d: _rewrite_lexical_manifest(d, lambda m: {k: v for k, v in m.items() if k != "files"}),
+    "tokens-truncated": lambda d: (d / lexical_store.ARRAYS).write_bytes((d / lexical_store.ARRAYS).read_bytes()[:1000]),
+    "bm25-replaced-by-garbage": lambda d: (d / "bm25.data.csc.index.npy").write_bytes(os.urandom(512)),
+    "bm25-file-deleted": lambda d: (d / "bm25.vocab.index.json").unlink(),
+    "all-files-deleted": lambda d: shutil.rmtree(d),
+    "built-with-another-jieba": lambda d: _rewrite_lexical_manifest(d, lambda m: m | {"jieba": "0.39"}),
+    "tokens-and-checksum-rewritten": _drop_an_article,
+}
+
+
+@pytest.mark.parametrize("damage", LEXICAL_DAMAGE)
+def test_damaged_lexical_store_is_rebuilt_with_one_line(corpus: Path, tmp_path: Path, damage: str) -> None:
+    index_dir = tmp_path / "index"
+    library = _built(corpus, index_dir)
+    LEXICAL_DAMAGE[damage](index_dir / lexical_store.FOLDER)
+    assert LexicalIndex.load(index_dir, library) is None
+    seen: list[str] = []
+    searcher = _searcher(corpus, index_dir, seen.append)
+    assert len(seen) == 1 and _lexical_rebuilt(seen), seen
+    answer = searcher.search("增程式的车算新能源车吗？")
+    assert answer.notice is None and answer.retriever == "hybrid" and answer.hits[0].article == 3
+    assert searcher.search("第二条").hits[0].article == 2
+    assert read_lexical(index_dir, library).corpus_hash == corpus_hash(library)  # the rebuilt store verifies
+    assert _no_temporaries(index_dir)
 
 
 CACHE_DAMAGE: dict[str, Callable[[Path], None]] = {
@@ -283,7 +342,8 @@ def test_unwritable_index_falls_back_to_memory_with_a_warning(
         calls = []
 
         def replace(src, dst):  # type: ignore[no-untyped-def]
-            calls.append(dst)
+            if Path(dst).parent == index_dir:  # the dense index's files (the lexical store is in lexical/)
+                calls.append(dst)
             if where == "replace" or len(calls) == 2:  # the first file, or the second after the first landed
                 raise failure
             real_replace(src, dst)
@@ -293,6 +353,9 @@ def test_unwritable_index_falls_back_to_memory_with_a_warning(
     searcher = _searcher(corpus, index_dir, seen.append)
     warning = [m for m in seen if "cannot write the index" in m]
     assert warning and os.strerror(code) in warning[0] and "from memory" in warning[0], seen
+    if where != "second-file":
+        lexical = [m for m in seen if "cannot write the lexical index" in m]
+        assert lexical and os.strerror(code) in lexical[0] and "from memory" in lexical[0], seen
     assert searcher.dense_ready
     answer = searcher.search("第二条")
     assert EDIT_MARK in answer.hits[0].text and answer.notice is None
@@ -308,6 +371,12 @@ def test_unwritable_index_falls_back_to_memory_with_a_warning(
             load(index_dir, library, HashEmbedder().model_id, HashEmbedder().dim)
     load_or_build(edited, HashEmbedder(), index_dir, progress=False, log=lambda m: None)
     load(index_dir, edited, HashEmbedder().model_id, HashEmbedder().dim)
+    if where != "second-file":
+        assert LexicalIndex.load(index_dir, edited) is None
+        seen.clear()
+        _searcher(corpus, index_dir, seen.append)
+        assert _lexical_rebuilt(seen) and not _dense_rebuilt(seen), seen
+        assert read_lexical(index_dir, edited).corpus_hash == corpus_hash(edited)
 
 
 # ------------------------------------------------------------------------------------ killed mid-build
@@ -393,7 +462,7 @@ def test_build_killed_with_sigkill_is_rebuilt_cleanly(corpus: Path, tmp_path: Pa
     assert searcher.dense_ready and EDIT_MARK in searcher.search("第二条").hits[0].text
     load(index_dir, edited, *model)
     if stage != f"after:{MANIFEST}":
-        assert any("building it now" in m for m in seen), seen
+        assert _dense_rebuilt(seen), seen
         assert _no_temporaries(index_dir)
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from qa.corpus.model import Regulation
 from qa.models import HashEmbedder
-from qa.index.dense import MANIFEST, UNITS, VECTORS, IndexError_, build, load, load_or_build, units_of
+from qa.corpus.passages import units_of
+from qa.index.dense import MANIFEST, UNITS, VECTORS, IndexError_, build, load, load_or_build
 from qa.corpus.library import default_corpus, load_library
 
 

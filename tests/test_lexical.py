@@ -1,14 +1,23 @@
-"""The lexical index over a small made-up library: keys, statutes, idf weights, BM25, coverage, roles."""
+"""The lexical index over a small made-up library: keys, statutes, idf weights, BM25, coverage, roles;
+then saved beside the dense index and loaded back, on that library, the bundled corpus and a real library slice."""
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pytest
 
+from qa.corpus.library import default_corpus, load_library
 from qa.corpus.model import Article, Chapter, FrontMatter, Paragraph, Regulation
-from qa.index.lexical import LexicalIndex, coverage, is_statute, top_positive
+from qa.index import lexical_store
+from qa.index.dense import IndexError_, corpus_hash
+from qa.index.lexical import LexicalIndex, coverage, is_statute, load_or_build, read, top_positive
+from qa.index.tokensets import ArticleSets
 from qa.lang.text import token_set, tokens
 
 
@@ -118,3 +127,128 @@ def test_an_empty_library_builds() -> None:
     assert len(empty) == 0 and empty.bm25_en is None
     scores, covered = empty.scores([("x", 1.0)], "zh")
     assert scores.size == covered.size == 0
+
+
+# ------------------------------------------------------------------ saved beside the dense index
+
+SHARED_LIBRARY = Path(__file__).resolve().parents[2] / "shared" / "regulations" / "library"
+#: A real slice of the law library: a statute with inserted articles (第一百二十条之一 …) and one without.
+SAMPLE = (SHARED_LIBRARY / "刑法" / "刑法.md", SHARED_LIBRARY / "社会法" / "劳动合同法(2012-12-28).md")
+QUESTIONS = ("回收网点公示", "动力电池是什么", "增程式的车算新能源车吗？", "用人单位解除劳动合同要给补偿吗", "盗窃罪怎么判", "What are power batteries?", "parking fees")
+
+
+def _library(name: str) -> list[Regulation]:
+    if name == "made-up":
+        return [STATUTE, RULES]
+    if name == "bundled":
+        return load_library(default_corpus())
+    if not all(p.exists() for p in SAMPLE):
+        pytest.skip(f"the shared law library is not at {SHARED_LIBRARY}")
+    return [r for path in SAMPLE for r in load_library(path, log=lambda m: None)]
+
+
+def assert_same(loaded: LexicalIndex, built: LexicalIndex) -> None:
+    """Every field, and every answer the searcher asks of it, as a fresh build gives them."""
+    assert (loaded.keys, loaded.contexts, loaded.en_docs, loaded.front_keys) == (built.keys, built.contexts, built.en_docs, built.front_keys)
+    assert np.array_equal(loaded.chapters, built.chapters) and np.array_equal(loaded.statute, built.statute)
+    assert loaded.df == built.df and loaded.corpus_hash == built.corpus_hash
+    assert list(loaded.sentence_sets) == list(built.sentence_sets)
+    assert list(loaded.en_words) == list(built.en_words) and list(loaded.front_words) == list(built.front_words)
+    assert dict(loaded.role_words) == dict(built.role_words)
+    assert loaded.role_docs.keys() == built.role_docs.keys()
+    assert all(np.array_equal(loaded.role_docs[r], built.role_docs[r]) for r in built.role_docs)
+    assert [loaded.words(i) for i in range(len(built))] == [built.words(i) for i in range(len(built))]
+    for question in QUESTIONS:
+        terms = built.weighted_terms(question)
+        assert loaded.weighted_terms(question) == terms
+        for lang in ("zh", "en"):
+            for got, want in zip(loaded.scores(terms, lang), built.scores(terms, lang)):
+                assert got.dtype == want.dtype and np.array_equal(got, want), (question, lang)
+        for roles in (frozenset({"definition"}), frozenset({"purpose", "scope"})):
+            assert np.array_equal(loaded.role_match(roles, terms, 0.5), built.role_match(roles, terms, 0.5))
+
+
+@pytest.mark.parametrize("name", ["made-up", "bundled", "library-sample"])
+def test_save_then_load_gives_what_a_fresh_build_gives(tmp_path: Path, name: str) -> None:
+    library = _library(name)
+    built = LexicalIndex.build(library)
+    built.save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path, library)
+    assert loaded is not None and isinstance(loaded.sentence_sets, ArticleSets)
+    assert_same(loaded, built)
+    if name == "library-sample":
+        assert any(suffix for _, _, suffix in loaded.keys)
+    # A loaded index saves what it loaded.
+    loaded.save(tmp_path / "again")
+    again = LexicalIndex.load(tmp_path / "again", library)
+    assert again is not None
+    assert_same(again, built)
+
+
+def test_an_empty_library_saves_and_loads(tmp_path: Path) -> None:
+    LexicalIndex.build([]).save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path, [])
+    assert loaded is not None and len(loaded) == 0 and loaded.bm25_en is None
+    assert loaded.scores([("x", 1.0)], "zh")[0].size == 0
+
+
+def _logged() -> tuple[list[str], Callable[[str], None]]:
+    seen: list[str] = []
+    return seen, seen.append
+
+
+def test_load_or_build_writes_beside_the_dense_index_once(tmp_path: Path) -> None:
+    library = [STATUTE, RULES]
+    seen, log = _logged()
+    first = load_or_build(library, tmp_path, log=log)
+    assert len(seen) == 1 and "no index at" in seen[0] and "building it now" in seen[0]
+    manifest = json.loads((tmp_path / lexical_store.FOLDER / lexical_store.MANIFEST).read_text())
+    assert manifest["corpus_hash"] == corpus_hash(library) == first.corpus_hash
+    seen.clear()
+    second = load_or_build(library, tmp_path, log=log)
+    assert not seen and isinstance(second.sentence_sets, ArticleSets)
+    assert_same(second, first)
+
+
+def test_without_a_folder_nothing_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    seen, log = _logged()
+    index = load_or_build([STATUTE, RULES], None, log=log)
+    assert len(index) == 4 and not seen and not list(tmp_path.iterdir())
+
+
+def test_a_changed_corpus_rebuilds(tmp_path: Path) -> None:
+    load_or_build([STATUTE, RULES], tmp_path, log=lambda m: None)
+    edited = [STATUTE, replace(RULES, articles=(article(1, "回收网点应当公示地址和电话。", chapter=None),))]
+    assert LexicalIndex.load(tmp_path, edited) is None
+    seen, log = _logged()
+    index = load_or_build(edited, tmp_path, log=log)
+    assert len(seen) == 1 and "the corpus changed" in seen[0] and "building it now" in seen[0]
+    assert "电话" in index.words(3)
+    assert_same(read(tmp_path, edited), LexicalIndex.build(edited))
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@pytest.mark.parametrize("victim", [lexical_store.ARRAYS, "bm25.indices.csc.index.npy", "bm25_en.vocab.index.json", lexical_store.MANIFEST])
+def test_a_corrupt_file_rebuilds_with_one_line(tmp_path: Path, victim: str) -> None:
+    library = [STATUTE, RULES]
+    built = load_or_build(library, tmp_path, log=lambda m: None)
+    _truncate(tmp_path / lexical_store.FOLDER / victim)
+    with pytest.raises(IndexError_, match="corrupt"):
+        read(tmp_path, library)
+    seen, log = _logged()
+    rebuilt = load_or_build(library, tmp_path, log=log)
+    assert len(seen) == 1 and seen[0].startswith("lexical index: corrupt") and victim in seen[0], seen
+    assert_same(rebuilt, built)
+    assert_same(read(tmp_path, library), built)
+
+
+def test_an_unwritable_folder_keeps_the_index_in_memory(tmp_path: Path) -> None:
+    blocker = tmp_path / "index"
+    blocker.write_text("a file where the index folder should be")
+    seen, log = _logged()
+    index = load_or_build([STATUTE, RULES], blocker, log=log)
+    assert len(index) == 4 and len(seen) == 2 and "cannot write the lexical index" in seen[1] and "from memory" in seen[1]

@@ -1,4 +1,5 @@
-"""The corpus: regulations as plain data (model), their folder format (store), and libraries of them (library)."""
+"""The corpus: regulations as plain data (model), their folder format (store), libraries of them (library),
+and the passages both indexes index (passages)."""
 
 from qa.corpus.library import DOCUMENT_SUFFIXES, collect, default_corpus, load_library, short_title, title_key
 from qa.corpus.model import (
@@ -17,6 +18,7 @@ from qa.corpus.model import (
     front_citation_en,
     front_citation_zh,
 )
+from qa.corpus.passages import Unit, article_context, units_of
 from qa.corpus.store import (
     FORMAT_VERSION,
     REGULATION_FILE,
@@ -49,6 +51,9 @@ __all__ = [
     "citation_zh",
     "front_citation_en",
     "front_citation_zh",
+    "Unit",
+    "article_context",
+    "units_of",
     "FORMAT_VERSION",
     "REGULATION_FILE",
     "TRANSLATION_FILE",

@@ -13,24 +13,23 @@ import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
-from qa.corpus import Article, Regulation, regulation_records
+from qa.corpus.model import Regulation
+from qa.corpus.passages import UNITS_VERSION, Unit, units_of
+from qa.corpus.store import regulation_records
 from qa.files import atomic_write, sha256_file
-from qa.corpus.library import short_title
 
 if TYPE_CHECKING:
     import faiss
 
     from qa.models import Embedder
 
-__all__ = ["Unit", "DenseIndex", "IndexError_", "article_context", "corpus_hash", "units_of", "load_or_build", "build", "EmbeddingCache"]
+__all__ = ["DenseIndex", "IndexError_", "corpus_hash", "load_or_build", "build", "load", "EmbeddingCache"]
 
 FORMAT_VERSION = 1
-#: Bump when ``units_of`` changes what is embedded: the corpus is the same but the index is stale.
-UNITS_VERSION = 2
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 UNITS = "units.json"
@@ -38,9 +37,6 @@ UNITS = "units.json"
 # (qa bench, 2 cores: exact search over 367k × 512 takes ~68 ms a query; HNSW ~3 ms). Below it exact search
 # costs under ~15 ms even at 896 dims (e5+use), so small corpora keep exact answers.
 ANN_THRESHOLD = 50_000
-# Paragraphs get their own vectors only in collections up to this many articles. At library scale
-# (58k articles) they would add ~100k vectors: an hour more of embedding on 2 cores and a slower search.
-PARAGRAPH_UNITS_MAX_ARTICLES = 20_000
 # HNSW search breadth, chosen with ``qa bench --scale all --ann-sweep`` (367k vectors, 163 questions):
 # recall@10 against exact search 0.929 at 128, 0.960 at 256, 0.983 at 512, 0.989 at 768 (~3.4 ms a query).
 # Applied on load as well, so an index built with an older value picks it up without a rebuild.
@@ -49,44 +45,6 @@ HNSW_EF_SEARCH = 768
 
 class IndexError_(RuntimeError):
     """The index on disk cannot be used (and why); callers rebuild or report it."""
-
-
-@dataclass(frozen=True)
-class Unit:
-    """What one vector stands for: a whole article, one of its paragraphs, or our English translation."""
-
-    regulation: int
-    article: int
-    paragraph: int | None
-    lang: str
-    suffix: int = 0
-
-
-def article_context(library: Sequence[Regulation], regulation: int, article: Article) -> str:
-    """Words that place an article: in a collection, the regulation's title (it names the topic that
-    a citizen's question shares and the article's own text omits); then the chapter's title."""
-    reg = library[regulation]
-    chapter = reg.chapter(article.chapter)
-    words = [short_title(reg.title)] if len(library) > 1 else []
-    if chapter is not None:
-        words.append(chapter.title.strip())
-    return " ".join(w for w in words if w)
-
-
-def units_of(library: Sequence[Regulation]) -> Iterator[tuple[Unit, str]]:
-    """Every passage we embed: each article with its context and, in collections small enough (see
-    ``PARAGRAPH_UNITS_MAX_ARTICLES``), each paragraph of a multi-paragraph article."""
-    paragraphs = sum(len(r.articles) for r in library) <= PARAGRAPH_UNITS_MAX_ARTICLES
-    for r, regulation in enumerate(library):
-        for article in regulation.articles:
-            n, suffix = article.key
-            head = article_context(library, r, article)
-            yield Unit(r, n, None, "zh", suffix), f"{head} {article.label_zh} {article.text}" if head else f"{article.label_zh} {article.text}"
-            if paragraphs and len(article.paragraphs) > 1:
-                for paragraph in article.paragraphs:
-                    yield Unit(r, n, paragraph.number, "zh", suffix), paragraph.text
-            if article.text_en:
-                yield Unit(r, n, None, "en", suffix), article.text_en
 
 
 def corpus_hash(library: Sequence[Regulation]) -> str:
@@ -202,8 +160,10 @@ def build(
     progress: bool = False,
     approximate: bool | None = None,
     log: Callable[[str], None] = print,
+    digest: str | None = None,
 ) -> DenseIndex:
-    """Embed every unit (reusing cached vectors) and write the index atomically, manifest last."""
+    """Embed every unit (reusing cached vectors) and write the index atomically, manifest last.
+    ``digest`` is the library's :func:`corpus_hash` when the caller has it (the lexical index does)."""
     started = time.perf_counter()
     pairs = list(units_of(library))
     units = [u for u, _ in pairs]
@@ -218,7 +178,7 @@ def build(
     manifest = {
         "format": FORMAT_VERSION,
         "units_version": UNITS_VERSION,
-        "corpus_hash": corpus_hash(library),
+        "corpus_hash": digest or corpus_hash(library),
         "model_id": embedder.model_id,
         "dim": embedder.dim,
         "n_vectors": len(units),
@@ -262,7 +222,7 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
-def load(folder: Path, library: Sequence[Regulation], embedder_id: str, dim: int) -> DenseIndex:
+def load(folder: Path, library: Sequence[Regulation], embedder_id: str, dim: int, *, digest: str | None = None) -> DenseIndex:
     """Load and verify; raise IndexError_ saying exactly why the index is stale or corrupt."""
     import faiss
 
@@ -277,7 +237,7 @@ def load(folder: Path, library: Sequence[Regulation], embedder_id: str, dim: int
         raise IndexError_(f"index format {manifest.get('format')}.{manifest.get('units_version')} is not {FORMAT_VERSION}.{UNITS_VERSION}")
     if manifest.get("model_id") != embedder_id or manifest.get("dim") != dim:
         raise IndexError_(f"index was built with model {manifest.get('model_id')!r}, not {embedder_id!r}")
-    if manifest.get("corpus_hash") != corpus_hash(library):
+    if manifest.get("corpus_hash") != (digest or corpus_hash(library)):
         raise IndexError_("the corpus changed since the index was built")
     files = manifest.get("files")
     if not isinstance(files, dict) or not {VECTORS, UNITS} <= files.keys():
@@ -305,10 +265,11 @@ def load_or_build(
     *,
     progress: bool = True,
     log: Callable[[str], None] = print,
+    digest: str | None = None,
 ) -> DenseIndex:
     """The index for ``library``: loaded when valid, otherwise rebuilt with a message saying why."""
     try:
-        return load(folder, library, embedder.model_id, embedder.dim)
+        return load(folder, library, embedder.model_id, embedder.dim, digest=digest)
     except IndexError_ as exc:
         log(f"index: {exc}; building it now …")
-    return build(library, embedder, folder, progress=progress, log=log)
+    return build(library, embedder, folder, progress=progress, log=log, digest=digest)

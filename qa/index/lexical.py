@@ -3,30 +3,49 @@
 Everything the searcher needs about words, built once from the library: per-article BM25 tokens
 (context + every sentence), document frequencies for idf-weighted coverage, each sentence's word set
 (highlighting reuses them instead of re-tokenising), which articles are statutes, which play a
-structural role (:mod:`qa.lang.roles`) and the words of the front matter. Fields are plain lists,
-dicts and arrays (plus bm25s's own objects, which save and load themselves), so writing them beside
-the dense index's manifest needs no conversion.
+structural role (:mod:`qa.lang.roles`) and the words of the front matter.
+
+Tokenising a whole library with jieba takes a minute or more, so the index is saved in the index folder
+beside the dense index (``lexical/``, with its own manifest naming the same corpus hash) and loaded on
+the next start. As in :mod:`qa.index.dense`, loading never trusts the files: a changed corpus, tokeniser
+or format, a missing file or a checksum mismatch rebuilds it, with one line saying why. BM25 is saved by
+bm25s itself (NumPy arrays and JSON); the word sets are a vocabulary and integer arrays
+(:mod:`qa.index.tokensets`); nothing is pickled.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Mapping, Sequence, TypedDict
 
 import numpy as np
 
 from qa.corpus.model import Regulation
-from qa.index.dense import article_context
+from qa.corpus.passages import article_context
+from qa.index import lexical_store
+from qa.index.dense import IndexError_, corpus_hash
+from qa.index.tokensets import ArticleSentences, ArticleSets, SetList, SetMap, Vocabulary
 from qa.lang.roles import ROLES, article_roles
 from qa.lang.text import sentences, token_set, tokens
 
 if TYPE_CHECKING:
     import bm25s
 
-__all__ = ["LexicalIndex", "Terms", "COVERAGE_CANDIDATES", "coverage", "is_statute", "top_positive"]
+__all__ = [
+    "LexicalIndex",
+    "Terms",
+    "COVERAGE_CANDIDATES",
+    "coverage",
+    "is_statute",
+    "load_or_build",
+    "read",
+    "top_positive",
+]
 
 #: A question's distinct terms with their idf weights.
 Terms = list[tuple[str, float]]
@@ -35,6 +54,9 @@ Terms = list[tuple[str, float]]
 COVERAGE_CANDIDATES = 200
 #: Titles of statutes (法律): 中华人民共和国劳动合同法, 中华人民共和国民法典 — not 实施条例, 解释, 规定.
 _STATUTE = re.compile(r"法典?$")
+
+#: The two BM25 indexes, by the names their files are saved under.
+_BM25 = {"zh": "bm25", "en": "bm25_en"}
 
 
 def is_statute(title: str) -> bool:
@@ -61,68 +83,98 @@ class LexicalIndex:
 
     ``keys`` are (regulation index, article number, suffix); ``sentence_sets[i][p][s]`` is the word
     set of sentence ``s`` of paragraph ``p`` of article ``i``; ``en_docs`` are the articles with our
-    English translation, in the order ``bm25_en`` indexed them.
+    English translation, in the order ``bm25_en`` indexed them. Loaded from disk, the word sets are
+    made when first read (:mod:`qa.index.tokensets`).
     """
 
     keys: list[tuple[int, int, int]]
     chapters: np.ndarray
     statute: np.ndarray
     contexts: list[str]
-    sentence_sets: list[tuple[tuple[frozenset[str], ...], ...]]
+    sentence_sets: Sequence[ArticleSentences]
     df: dict[str, int]
     bm25: "bm25s.BM25"
     en_docs: list[int]
-    en_words: list[frozenset[str]]
+    en_words: Sequence[frozenset[str]]
     bm25_en: "bm25s.BM25 | None"
     role_docs: dict[str, np.ndarray]
-    role_words: dict[int, frozenset[str]]
+    role_words: Mapping[int, frozenset[str]]
     front_keys: list[tuple[int, int]]
-    front_words: list[frozenset[str]]
+    front_words: Sequence[frozenset[str]]
+    corpus_hash: str
 
     @classmethod
     def build(cls, library: Sequence[Regulation], *, progress: bool = False) -> "LexicalIndex":
         import bm25s
 
         pairs = [(r, a) for r, reg in enumerate(library) for a in reg.articles]
-        several = len(library) > 1
         items: Iterable[tuple[int, Any]] = pairs
         if progress and len(pairs) > 5000:
             from tqdm import tqdm
 
             items = tqdm(pairs, desc="tokenising articles for BM25", unit="article")
-        contexts: list[str] = []
-        sentence_sets: list[tuple[tuple[frozenset[str], ...], ...]] = []
+        placed = _placement(library)
+        contexts = placed["contexts"]
+        sentence_sets: list[ArticleSentences] = []
         doc_tokens: list[list[str]] = []
-        for r, article in items:
-            context = article_context(library, r, article)
+        for (r, article), context in zip(items, contexts):
             by_sentence = [[tokens(p.text[s:e]) for s, e in sentences(p.text)] for p in article.paragraphs]
-            contexts.append(context)
             sentence_sets.append(tuple(tuple(frozenset(t) for t in paragraph) for paragraph in by_sentence))
             doc_tokens.append(tokens(context) + [t for paragraph in by_sentence for sentence in paragraph for t in sentence])
         bm25 = bm25s.BM25()
         bm25.index(doc_tokens or [[""]], show_progress=False)
-        en_docs = [i for i, (_, a) in enumerate(pairs) if a.text_en]
+        en_docs = placed["en_docs"]
         bm25_en = None
         if en_docs:
             bm25_en = bm25s.BM25()
             bm25_en.index([tokens(pairs[i][1].text_en or "") for i in en_docs], show_progress=False)
         roles = [article_roles(a.text) for _, a in pairs]
         return cls(
-            keys=[(r, *a.key) for r, a in pairs],
-            chapters=np.array([a.chapter or 0 for _, a in pairs], np.int64),
-            statute=np.array([is_statute(library[r].title) and several for r, _ in pairs], np.float32),
-            contexts=contexts,
+            **placed,
             sentence_sets=sentence_sets,
             df=dict(Counter(t for toks in doc_tokens for t in set(toks))),
             bm25=bm25,
-            en_docs=en_docs,
             en_words=[token_set(pairs[i][1].text_en or "") for i in en_docs],
             bm25_en=bm25_en,
             role_docs={role: np.flatnonzero([role in r for r in roles]) for role in ROLES},
             role_words={i: _words(contexts[i], sentence_sets[i]) | token_set(pairs[i][1].text_en or "") for i, r in enumerate(roles) if r},
-            front_keys=[(r, n) for r, reg in enumerate(library) for n in range(len(reg.front))],
             front_words=[token_set(f.text) | token_set(" ".join(f.paragraphs_en or ())) for reg in library for f in reg.front],
+            corpus_hash=corpus_hash(library),
         )
+
+    def save(self, folder: Path, *, build_seconds: float | None = None) -> None:
+        """Write the index into ``folder/lexical`` (beside the dense index), manifest last
+        (:mod:`qa.index.lexical_store`). Raises OSError when the folder is not writable."""
+        vocabulary = Vocabulary()
+        arrays = ArticleSets.encode(vocabulary, list(self.sentence_sets))
+        arrays["en_ids"], arrays["en_offsets"] = vocabulary.encode(self.en_words)
+        role_keys = sorted(self.role_words)
+        arrays["role_keys"] = np.array(role_keys, np.int64)
+        arrays["role_ids"], arrays["role_offsets"] = vocabulary.encode(self.role_words[k] for k in role_keys)
+        arrays["front_ids"], arrays["front_offsets"] = vocabulary.encode(self.front_words)
+        df = sorted(self.df.items())
+        arrays["df_ids"], _ = vocabulary.encode([t] for t, _ in df)
+        arrays["df_counts"] = np.array([n for _, n in df], np.int64)
+        arrays |= {f"docs_{role}": np.asarray(docs, np.int64) for role, docs in self.role_docs.items()}
+        arrays["vocabulary"] = vocabulary.to_array()
+        bm25 = {_BM25["zh"]: self.bm25} | ({_BM25["en"]: self.bm25_en} if self.bm25_en is not None else {})
+        manifest = {
+            "corpus_hash": self.corpus_hash,
+            "articles": len(self.keys),
+            "vocabulary": len(vocabulary),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "build_seconds": build_seconds,
+        }
+        lexical_store.write(folder / lexical_store.FOLDER, arrays, bm25, manifest)
+
+    @classmethod
+    def load(cls, folder: Path, library: Sequence[Regulation]) -> "LexicalIndex | None":
+        """The index saved in ``folder`` for ``library``, or None when it is absent, stale or damaged
+        (:func:`load_or_build` says which)."""
+        try:
+            return read(folder, library)
+        except IndexError_:
+            return None
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -170,5 +222,94 @@ class LexicalIndex:
         return match
 
 
-def _words(context: str, sentence_sets: tuple[tuple[frozenset[str], ...], ...]) -> frozenset[str]:
+def load_or_build(
+    library: Sequence[Regulation], folder: Path | None, *, progress: bool = False, log: Callable[[str], None] = print
+) -> LexicalIndex:
+    """The lexical index of ``library``: loaded from the index folder when valid, otherwise built (with
+    one line saying why) and saved there. With no folder it is built in memory and nothing is written."""
+    if folder is None:
+        return LexicalIndex.build(library, progress=progress)
+    try:
+        return read(folder, library)
+    except IndexError_ as exc:
+        log(f"lexical index: {exc}; building it now …")
+    started = time.perf_counter()
+    index = LexicalIndex.build(library, progress=progress)
+    try:
+        index.save(folder, build_seconds=round(time.perf_counter() - started, 3))
+    except OSError as exc:
+        log(f"warning: cannot write the lexical index to {folder / lexical_store.FOLDER} ({exc.strerror or exc}); using it from memory for this run")
+    return index
+
+
+def read(folder: Path, library: Sequence[Regulation]) -> LexicalIndex:
+    """Load and verify the store in ``folder/lexical``; raise IndexError_ saying why it cannot be used."""
+    digest = corpus_hash(library)
+    stored = lexical_store.read(folder / lexical_store.FOLDER, digest)
+    try:
+        return _from_store(stored, library, digest)
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        detail = f"no array {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise IndexError_(f"corrupt index in {folder / lexical_store.FOLDER}: {detail}") from exc
+
+
+def _from_store(stored: lexical_store.Stored, library: Sequence[Regulation], digest: str) -> LexicalIndex:
+    arrays = stored.arrays
+    vocabulary = Vocabulary.from_array(arrays["vocabulary"], int(stored.manifest["vocabulary"]))
+    placed = _placement(library)
+    n = len(placed["keys"])
+
+    def sets(name: str) -> SetList:
+        return SetList(vocabulary, arrays[f"{name}_ids"], arrays[f"{name}_offsets"])
+
+    sentence_sets = ArticleSets.from_arrays(vocabulary, arrays)
+    en_words, front_words = sets("en"), sets("front")
+    role_keys = arrays["role_keys"]
+    role_docs = {role: arrays[f"docs_{role}"] for role in ROLES}
+    df_ids, df_counts = arrays["df_ids"], arrays["df_counts"]
+    bm25, bm25_en = stored.bm25[_BM25["zh"]], stored.bm25.get(_BM25["en"])
+    if len(sentence_sets) != n or len(en_words) != len(placed["en_docs"]) or len(front_words) != len(placed["front_keys"]):
+        raise ValueError(f"the store holds {len(sentence_sets)} articles, the library {n}")
+    if (bm25_en is None) != (not placed["en_docs"]) or bm25.scores["num_docs"] != max(n, 1) or df_ids.shape != df_counts.shape:
+        raise ValueError("the BM25 indexes do not fit the library")
+    if any(docs.ndim != 1 or (docs.size and not 0 <= docs.min() <= docs.max() < n) for docs in [role_keys, *role_docs.values()]):
+        raise ValueError("role articles fall outside the library")
+    return LexicalIndex(
+        **placed,
+        sentence_sets=sentence_sets,
+        df=dict(zip([vocabulary.words[i] for i in df_ids.tolist()], df_counts.tolist())),
+        bm25=bm25,
+        en_words=en_words,
+        bm25_en=bm25_en,
+        role_docs=role_docs,
+        role_words=SetMap(role_keys, sets("role")),
+        front_words=front_words,
+        corpus_hash=digest,
+    )
+
+
+class _Placement(TypedDict):
+    keys: list[tuple[int, int, int]]
+    chapters: np.ndarray
+    statute: np.ndarray
+    contexts: list[str]
+    en_docs: list[int]
+    front_keys: list[tuple[int, int]]
+
+
+def _placement(library: Sequence[Regulation]) -> _Placement:
+    """The fields that need no tokens (where each article sits), made from the library whether built or loaded."""
+    pairs = [(r, a) for r, reg in enumerate(library) for a in reg.articles]
+    several = len(library) > 1
+    return _Placement(
+        keys=[(r, *a.key) for r, a in pairs],
+        chapters=np.array([a.chapter or 0 for _, a in pairs], np.int64),
+        statute=np.array([is_statute(library[r].title) and several for r, _ in pairs], np.float32),
+        contexts=[article_context(library, r, a) for r, a in pairs],
+        en_docs=[i for i, (_, a) in enumerate(pairs) if a.text_en],
+        front_keys=[(r, n) for r, reg in enumerate(library) for n in range(len(reg.front))],
+    )
+
+
+def _words(context: str, sentence_sets: ArticleSentences) -> frozenset[str]:
     return token_set(context).union(*(s for paragraph in sentence_sets for s in paragraph))

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
+from qa import config
 from qa.corpus.model import Article, Regulation
-from qa.index.lexical import LexicalIndex, Terms
+from qa.index.lexical import Terms
+from qa.index.lexical import load_or_build as load_lexical
 from qa.lang.roles import question_roles, residual
 from qa.lang.text import clean_question, detect_lang
 from qa.search import fusion, messages
@@ -85,7 +87,7 @@ class Searcher:
         self.abstain = abstain
         self.log = log
         self.docs: list[tuple[int, Article]] = [(r, a) for r, reg in enumerate(self.library) for a in reg.articles]
-        self.lexical = LexicalIndex.build(self.library, progress=progress)
+        self.lexical = load_lexical(self.library, index_dir, progress=progress, log=log)
         self.citations = Citations(self.library, [a for _, a in self.docs], self.lexical)
         self._embedder: Embedder | None = None
         self._dense: DenseIndex | None = None
@@ -101,14 +103,15 @@ class Searcher:
             self._load_dense(embedder, index_dir, progress)
 
     def _load_dense(self, embedder: "Embedder | str", index_dir: Path | None, progress: bool) -> None:
-        from qa.index.dense import load_or_build
+        from qa.index.dense import load_or_build as load_dense
 
         try:
             if isinstance(embedder, str):
                 from qa.models import get_embedder
 
                 embedder = get_embedder(embedder)
-            dense = load_or_build(self.library, embedder, index_dir or Path("index") / "default", progress=progress, log=self.log)
+            folder = index_dir or config.index_root() / "default"
+            dense = load_dense(self.library, embedder, folder, progress=progress, log=self.log, digest=self.lexical.corpus_hash)
             doc_of = self.citations.doc_of
             self._unit_docs = np.array([doc_of.get((u.regulation, u.article, u.suffix), -1) for u in dense.units], np.int64)
             self._unit_paragraphs = np.array([u.paragraph or 0 for u in dense.units], np.int64)

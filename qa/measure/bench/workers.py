@@ -66,7 +66,8 @@ def _warm_cache(library: Sequence[Regulation], embedder: Embedder, folder: Path,
     """Embed the units the shared ``store`` lacks, in chunks, saving as it goes (so an interrupted run
     resumes); stop after ``max_minutes``. Then seed the index folder's own cache from the store, so
     ``qa.index.dense.build`` embeds nothing. The store is never pruned: every scale reuses the others' vectors."""
-    from qa.index.dense import EmbeddingCache, _safe, units_of
+    from qa.corpus.passages import units_of
+    from qa.index.dense import EmbeddingCache, _safe
 
     name = f"{_safe(embedder.model_id)}.npz"
     cache = EmbeddingCache(store / name, dim=embedder.dim)
@@ -100,7 +101,7 @@ def _warm_cache(library: Sequence[Regulation], embedder: Embedder, folder: Path,
 
 def _embed_rate(embedder: Embedder, library: Sequence[Regulation], n: int = 128) -> float:
     """Passages per second on a sample of ``n`` units, cache bypassed."""
-    from qa.index.dense import units_of
+    from qa.corpus.passages import units_of
 
     texts = []
     for _, text in units_of(library):
@@ -118,7 +119,8 @@ def _embed_rate(embedder: Embedder, library: Sequence[Regulation], n: int = 128)
 def worker_build(spec: WorkerSpec) -> Build:
     """Load the corpus and model, then build the index: cold for the bundled corpus, after warming the
     embedding cache (bounded, with progress) at scale."""
-    from qa.index.dense import IndexError_, build, load, units_of
+    from qa.corpus.passages import units_of
+    from qa.index.dense import IndexError_, build, load
     from qa.models import get_embedder
 
     started = time.perf_counter()
