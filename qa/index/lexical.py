@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Collection, Iterable, Sequence
 import numpy as np
 
 from qa.corpus.model import Regulation
+from qa.index.crosslingual import CrossLingual
 from qa.index.dense import article_context
 from qa.lang.roles import ROLES, article_roles
 from qa.lang.text import sentences, token_set, tokens
@@ -78,6 +79,7 @@ class LexicalIndex:
     role_words: dict[int, frozenset[str]]
     front_keys: list[tuple[int, int]]
     front_words: list[frozenset[str]]
+    cross: CrossLingual | None = None
 
     @classmethod
     def build(cls, library: Sequence[Regulation], *, progress: bool = False) -> "LexicalIndex":
@@ -107,13 +109,14 @@ class LexicalIndex:
             bm25_en = bm25s.BM25()
             bm25_en.index([tokens(pairs[i][1].text_en or "") for i in en_docs], show_progress=False)
         roles = [article_roles(a.text) for _, a in pairs]
+        df = dict(Counter(t for toks in doc_tokens for t in set(toks)))
         return cls(
             keys=[(r, *a.key) for r, a in pairs],
             chapters=np.array([a.chapter or 0 for _, a in pairs], np.int64),
             statute=np.array([is_statute(library[r].title) and several for r, _ in pairs], np.float32),
             contexts=contexts,
             sentence_sets=sentence_sets,
-            df=dict(Counter(t for toks in doc_tokens for t in set(toks))),
+            df=df,
             bm25=bm25,
             en_docs=en_docs,
             en_words=[token_set(pairs[i][1].text_en or "") for i in en_docs],
@@ -122,6 +125,7 @@ class LexicalIndex:
             role_words={i: _words(contexts[i], sentence_sets[i]) | token_set(pairs[i][1].text_en or "") for i, r in enumerate(roles) if r},
             front_keys=[(r, n) for r, reg in enumerate(library) for n in range(len(reg.front))],
             front_words=[token_set(f.text) | token_set(" ".join(f.paragraphs_en or ())) for reg in library for f in reg.front],
+            cross=_cross(df) if len(en_docs) < len(pairs) else None,
         )
 
     def __len__(self) -> int:
@@ -136,25 +140,45 @@ class LexicalIndex:
         n = max(len(self.keys), 1)
         return [(t, math.log(1 + n / (1 + self.df.get(t, 0)))) for t in dict.fromkeys(tokens(text))]
 
-    def scores(self, terms: Terms, lang: str, candidates: int = COVERAGE_CANDIDATES) -> tuple[np.ndarray, np.ndarray]:
+    def chinese_terms(self, question: str) -> Terms:
+        """An English question's words as the corpus's Chinese terms (CC-CEDICT, :mod:`qa.index.crosslingual`),
+        for the articles our translation does not cover; empty when every article is translated."""
+        return self.cross.terms(question, self.df, len(self.keys)) if self.cross is not None else []
+
+    def scores(
+        self, terms: Terms, lang: str, candidates: int = COVERAGE_CANDIDATES, chinese: Terms | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """BM25 scores per article and the coverage of the question's terms in each article.
 
-        English questions are scored against our translations when there are any; coverage is then
-        measured on every translated article, otherwise on the ``candidates`` best BM25 articles.
+        English questions are scored against our translations where there are any (coverage measured on
+        every translated article), and through ``chinese`` (:meth:`chinese_terms`) against the Chinese
+        text of the articles without one; otherwise coverage is measured on the ``candidates`` best articles.
         """
         scores = np.zeros(len(self.keys), np.float32)
         covered = np.zeros(len(self.keys), np.float32)
-        if not terms or not self.keys:
+        if not self.keys:
             return scores, covered
-        query = [t for t, _ in terms]
-        if lang == "en" and self.bm25_en is not None:
-            if any(t in self.bm25_en.vocab_dict for t in query):
+        if lang == "en":
+            query = [t for t, _ in terms]
+            if self.bm25_en is not None and any(t in self.bm25_en.vocab_dict for t in query):
                 scores[self.en_docs] = self.bm25_en.get_scores(query)
                 for i, words in zip(self.en_docs, self.en_words):
                     covered[i] = coverage(terms, words)
+            if not chinese:
+                return scores, covered
+            translated = np.zeros(len(self.keys), bool)
+            translated[self.en_docs] = True
+            zh_scores, zh_covered = self._chinese_scores(chinese, candidates)
+            return np.where(translated, scores, zh_scores), np.where(translated, covered, zh_covered)
+        return self._chinese_scores(terms, candidates)
+
+    def _chinese_scores(self, terms: Terms, candidates: int) -> tuple[np.ndarray, np.ndarray]:
+        scores = np.zeros(len(self.keys), np.float32)
+        covered = np.zeros(len(self.keys), np.float32)
+        query = [t for t, _ in terms]
+        if not query or not any(t in self.bm25.vocab_dict for t in query):
             return scores, covered
-        if any(t in self.bm25.vocab_dict for t in query):
-            scores = np.asarray(self.bm25.get_scores(query), np.float32)
+        scores = np.asarray(self.bm25.get_scores(query), np.float32)
         for i in top_positive(scores, candidates):
             covered[i] = coverage(terms, self.words(i))
         return scores, covered
@@ -168,6 +192,17 @@ class LexicalIndex:
             for i in self.role_docs[role]:
                 match[i] = 2.0 if not rest or coverage(rest, self.role_words[int(i)]) >= enough else 1.0
         return match
+
+
+def _cross(df: dict[str, int]) -> CrossLingual | None:
+    """The English → Chinese table for this corpus, or None (with the reason logged by nobody: English
+    questions then simply have no lexical channel) when CC-CEDICT is not installed."""
+    from qa.lang.cedict import CedictMissing, dictionary
+
+    try:
+        return CrossLingual.build(df, dictionary())
+    except CedictMissing:
+        return None
 
 
 def _words(context: str, sentence_sets: tuple[tuple[frozenset[str], ...], ...]) -> frozenset[str]:

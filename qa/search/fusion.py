@@ -95,23 +95,28 @@ class Abstention:
     Defaults: ``qa eval --calibrate`` over all four committed question sets at once (the complete
     Anhui set and three other regulations, 392 questions) with the e5+use model (false abstention
     ≤ 5% per language). ``dense_zh``/``dense_en`` are the best article's similarity for Chinese and
-    English questions (cross-lingual similarities run lower); ``lexical`` is the idf-weighted share
-    of the question's terms found in the best article. ``secondary_evidence`` and ``role_coverage``:
+    English questions (cross-lingual similarities run lower); ``lexical_zh``/``lexical_en`` are the
+    idf-weighted share of the question's terms found in the best article (for English, of its words'
+    Chinese renderings or of our translation's words). ``secondary_evidence`` and ``role_coverage``:
     see :data:`SECONDARY_EVIDENCE` and :data:`ROLE_COVERAGE`.
     """
 
     dense_zh: float = 0.885
     dense_en: float = 0.545
-    lexical: float = 0.3
+    lexical_zh: float = 0.3
+    lexical_en: float = 0.3
     secondary_evidence: float = SECONDARY_EVIDENCE
     role_coverage: float = ROLE_COVERAGE
 
     def dense(self, lang: str) -> float:
         return self.dense_en if lang == "en" else self.dense_zh
 
+    def lexical(self, lang: str) -> float:
+        return self.lexical_en if lang == "en" else self.lexical_zh
+
     def off(self) -> "Abstention":
         """These settings with abstention off: any signal above :data:`NOISE` counts as evidence."""
-        return replace(self, dense_zh=NOISE, dense_en=NOISE, lexical=NOISE)
+        return replace(self, dense_zh=NOISE, dense_en=NOISE, lexical_zh=NOISE, lexical_en=NOISE)
 
 
 @dataclass(frozen=True)
@@ -209,8 +214,8 @@ def dense_paragraph_scores(sims: np.ndarray, rows: np.ndarray, unit_docs: np.nda
 
 def evidence(retriever: str, lang: str, signals: ArticleSignals, abstention: Abstention) -> np.ndarray:
     """Per article, the evidence that it answers (1.0 = at the threshold): its term coverage over
-    ``lexical``, its cosine over ``dense(lang)`` (the larger for hybrid), or 1.0 for a full role match."""
-    value = signals.coverage / abstention.lexical
+    ``lexical(lang)``, its cosine over ``dense(lang)`` (the larger for hybrid), or 1.0 for a full role match."""
+    value = signals.coverage / abstention.lexical(lang)
     if retriever != "bm25":
         dense = np.where(signals.keep, _dense(signals), 0) / abstention.dense(lang)
         value = dense if retriever == "dense" else np.maximum(value, dense)

@@ -192,11 +192,13 @@ class Searcher:
         front = self.citations.front_hits(text, roles, rest, enough) if chapter is None else ()
         limit = 4 * k + len(cited)
         keep = self.lexical.chapters == chapter if chapter is not None else np.ones(len(self.docs), bool)
-        lexical, covered = self.lexical.scores(terms, lang, self.ranking.coverage_candidates)
+        chinese = self.lexical.chinese_terms(text) if lang == "en" else []
+        lexical, covered = self.lexical.scores(terms, lang, self.ranking.coverage_candidates, chinese)
         dense, paragraph_scores = self._dense_scores(text, limit) if used != "bm25" else (None, {})
         role_match = self.lexical.role_match(roles, rest, enough)
         signals = ArticleSignals(keep, np.where(keep, lexical, 0), np.where(keep, covered, 0), dense, self.lexical.statute, role_match)
-        return Prepared(base, None, k, chapter, used, tuple(cited), tuple(notes), terms, front, limit, signals, paragraph_scores)
+        # Highlighting looks for the Chinese terms too: they are what an untranslated article contains.
+        return Prepared(base, None, k, chapter, used, tuple(cited), tuple(notes), terms + chinese, front, limit, signals, paragraph_scores)
 
     def answer(self, prepared: Prepared, *, ranking: Ranking | None = None, abstain: bool | None = None, retriever: str | None = None) -> Answer:
         """Rank a prepared question (with ``ranking``, default the searcher's) and build the answer.
