@@ -53,8 +53,8 @@ def test_settings_keep_todays_numbers() -> None:
     assert (Ranking().hybrid_weight, Ranking().statute_prior, Ranking().role_prior) == (0.7, 0.1, 0.2)
     assert (Ranking().dense_candidates, Ranking().coverage_candidates) == (DENSE_CANDIDATES, 200) == (256, 200)
     a = Abstention()
-    assert (a.dense_zh, a.dense_en, a.lexical_zh, a.lexical_en, a.secondary_evidence, a.role_coverage) == (0.885, 0.545, 0.3, 0.3, 0.9, 0.5)
-    assert a.dense("zh") == 0.885 and a.dense("en") == 0.545
+    assert (a.dense_zh, a.dense_en, a.lexical_zh, a.lexical_en, a.secondary_evidence, a.role_coverage) == (0.885, 0.55, 0.6, 0.5, 0.9, 0.5)
+    assert a.dense("zh") == 0.885 and a.dense("en") == 0.55 and a.lexical("zh") == 0.6 and a.lexical("en") == 0.5
 
 
 def test_abstention_off_keeps_the_rest_of_the_settings() -> None:
@@ -132,7 +132,7 @@ def test_dense_paragraph_scores_keep_the_best_per_paragraph() -> None:
 
 def test_evidence_is_scaled_to_the_threshold() -> None:
     s = signals([1.0, 1.0, 0.0], [0.15, 0.6, 0.0], [0.885, 0.4425, 0.0])
-    a = Abstention(dense_zh=0.885, lexical_zh=0.3)
+    a = Abstention(dense_zh=0.885, dense_en=0.545, lexical_zh=0.3)
     assert evidence("bm25", "zh", s, a) == pytest.approx([0.5, 2.0, 0.0])
     assert evidence("dense", "zh", s, a) == pytest.approx([1.0, 0.5, 0.0])
     assert evidence("hybrid", "zh", s, a) == pytest.approx([1.0, 2.0, 0.0])

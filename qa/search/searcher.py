@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
-from qa.corpus.model import Article, Regulation
+from qa.corpus.model import Article, Regulation, citation_zh
 from qa.index.lexical import LexicalIndex, Terms
 from qa.lang.roles import question_roles, residual
 from qa.lang.text import clean_question, detect_lang
@@ -224,10 +224,24 @@ class Searcher:
         notice = " ".join(m.en for m in prepared.notes) or None
         base = replace(prepared.base, retriever=used, notice=notice, notice_zh=notice_zh, signals=signals, confidence=fusion.squash(ranked.best), front=prepared.front)
         if (not ranked.answers or not hits) and not prepared.cited:
-            return replace(base, abstained=False) if prepared.front else _said(base, messages.no_answer(self.library, prepared.chapter))
+            return replace(base, abstained=False) if prepared.front else self._abstained(base, prepared, ranked)
         return replace(base, hits=tuple(hits[: prepared.k]), abstained=False)
 
     # ------------------------------------------------------------ steps
+
+    def _abstained(self, base: Answer, prepared: Prepared, ranked: fusion.Ranked) -> Answer:
+        """No article answers: say so, and name the nearest one when it comes close (:data:`fusion.NEAR_MISS`
+        of the threshold) and shares one of the question's own terms — a place to look, not an answer."""
+        said = _said(base, messages.no_answer(self.library, prepared.chapter))
+        if not ranked.docs.size or prepared.signals is None:
+            return said
+        doc = int(ranked.docs[0])
+        if float(ranked.evidence[0]) < self.abstention.near_miss(base.lang) or prepared.signals.coverage[doc] <= 0:
+            return said
+        r, article = self.docs[doc]
+        near = messages.near_miss(self.library[r], article, len(self.library) > 1)
+        cited = citation_zh(self.library[r], article.number, suffix=article.suffix)
+        return replace(said, message=f"{said.message}{near.zh}", message_en=f"{said.message_en} {near.en}", related=(cited,))
 
     def _dense_scores(self, text: str, limit: int) -> tuple[np.ndarray, dict[int, dict[int, float]]]:
         """Best cosine per article over its units, and per-paragraph cosines for highlighting."""
