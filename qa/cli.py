@@ -149,19 +149,35 @@ def cmd_dialogues(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from qa.measure.evaluate import calibrate, format_table, load_questions, run, summarize
 
-    corpora = args.corpus or []
-    if len(corpora) != len(args.questions):
-        _err("qa eval: error: give one --corpus for each --questions file, in the same order")
+    from qa.measure.crossval import folds_json, format_folds, leave_one_out, load_sets
+
+    corpora: list[str] = list(args.corpus or [])
+    questions_files: list[str] = list(args.questions or [])
+    if args.sets:
+        chosen_sets = load_sets(args.sets, log=_err)
+        corpora += [str(s.corpus) for s in chosen_sets]
+        questions_files += [str(s.questions) for s in chosen_sets]
+    if not questions_files or len(corpora) != len(questions_files):
+        _err("qa eval: error: give --sets FILE, or one --corpus for each --questions file, in the same order (see qa eval --help)")
         return 2
-    question_sets = [_questions(path, load_questions) for path in args.questions]  # every file checked before a model loads
+    if args.cross_validate and (len(questions_files) < 3 or args.no_abstain):
+        _err("qa eval: error: --cross-validate needs at least three question sets and abstention on (see qa eval --help)")
+        return 2
+    args.questions = questions_files
+    question_sets = [_questions(path, load_questions) for path in questions_files]  # every file checked before a model loads
     retrievers = list(COMPARED_RETRIEVERS) if args.compare else [args.retriever]
     report: dict = {}
     outcomes_by: dict[str, list] = {r: [] for r in retrievers}
+    hybrid_by_set: dict[str, list] = {}
+    searchers: list[tuple[str, Searcher, list]] = []
     for corpus, questions_file, questions in zip(corpora, args.questions, question_sets):
         searcher = _searcher(corpus, model=args.model, progress=not args.json, abstain=not args.no_abstain)
+        searchers.append((str(questions_file), searcher, questions))
         for retriever in retrievers:
             outcomes = run(searcher, questions, retriever=retriever)
             outcomes_by[retriever] += outcomes
+            if retriever == "hybrid":
+                hybrid_by_set[str(questions_file)] = outcomes
             summary = summarize(outcomes)
             report.setdefault(retriever, {})[str(questions_file)] = summary
             if not args.json:
@@ -179,10 +195,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result: dict = report[retrievers[0]][str(args.questions[0])] if len(retrievers) == 1 and len(args.questions) == 1 else report
     if args.calibrate:
         thresholds, figures = calibrate(all_outcomes)
-        chosen = {"dense_zh": thresholds.dense_zh, "dense_en": thresholds.dense_en, "lexical": thresholds.lexical}
+        chosen = {name: getattr(thresholds, name) for name in ("dense_zh", "dense_en", "lexical_zh", "lexical_en")}
         result = {"report": result, "calibrated": chosen | figures}
         if not args.json:
             print(f"\ncalibrated thresholds: {chosen} → {figures}")
+    if args.cross_validate:
+        if not hybrid_by_set:
+            for name, searcher, questions in searchers:
+                hybrid_by_set[name] = run(searcher, questions, retriever="hybrid")
+        folds = leave_one_out(searchers, hybrid_by_set)
+        result = {"report": result, "cross_validated": folds_json(folds)}
+        if not args.json:
+            print("\n" + format_folds(folds))
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     return 0
@@ -296,13 +320,19 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score retrieval on gold question sets (hit@k, MRR, abstention, latency)", epilog=EPILOG)
-    p.add_argument("--corpus", action="append", required=True, help="corpus for the question file at the same position (repeatable)")
-    p.add_argument("--questions", action="append", required=True, help="JSON Lines question file (repeatable, paired with --corpus)")
+    p.add_argument("--corpus", action="append", help="corpus for the question file at the same position (repeatable)")
+    p.add_argument("--questions", action="append", help="JSON Lines question file, or a reviewed app feedback file (repeatable, paired with --corpus)")
+    p.add_argument("--sets", help="a sets.json naming question sets and their regulations (tests/eval/sets.json); sets whose regulation is absent are skipped")
     p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="ranking method (default: hybrid)")
     p.add_argument("--compare", action="store_true", help="run dense, bm25 and hybrid side by side")
     p.add_argument("--calibrate", action="store_true", help="also pick abstention thresholds from these sets (false abstention ≤ 5%%)")
     p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
     p.add_argument("--no-abstain", action="store_true", help="never abstain: ranking quality alone (for comparing models)")
+    p.add_argument(
+        "--cross-validate",
+        action="store_true",
+        help="also report each set held out: abstention thresholds calibrated on the other sets (leave-one-regulation-out)",
+    )
     p.add_argument("--verbose", action="store_true", help="list the questions that missed")
     p.add_argument("--json", action="store_true", help="print one JSON object with n, hit_at_1/3/5, mrr, abstain_accuracy, false_abstain_rate, by_kind, by_lang")
     p.set_defaults(func=cmd_eval)

@@ -53,13 +53,13 @@ def test_settings_keep_todays_numbers() -> None:
     assert (Ranking().hybrid_weight, Ranking().statute_prior, Ranking().role_prior) == (0.7, 0.1, 0.2)
     assert (Ranking().dense_candidates, Ranking().coverage_candidates) == (DENSE_CANDIDATES, 200) == (256, 200)
     a = Abstention()
-    assert (a.dense_zh, a.dense_en, a.lexical, a.secondary_evidence, a.role_coverage) == (0.885, 0.545, 0.3, 0.9, 0.5)
-    assert a.dense("zh") == 0.885 and a.dense("en") == 0.545
+    assert (a.dense_zh, a.dense_en, a.lexical_zh, a.lexical_en, a.secondary_evidence, a.role_coverage) == (0.885, 0.55, 0.6, 0.5, 0.9, 0.5)
+    assert a.dense("zh") == 0.885 and a.dense("en") == 0.55 and a.lexical("zh") == 0.6 and a.lexical("en") == 0.5
 
 
 def test_abstention_off_keeps_the_rest_of_the_settings() -> None:
     off = Abstention(secondary_evidence=0.8, role_coverage=0.4).off()
-    assert (off.dense_zh, off.dense_en, off.lexical) == (NOISE, NOISE, NOISE)
+    assert (off.dense_zh, off.dense_en, off.lexical_zh, off.lexical_en) == (NOISE, NOISE, NOISE, NOISE)
     assert (off.secondary_evidence, off.role_coverage) == (0.8, 0.4)
 
 
@@ -132,7 +132,7 @@ def test_dense_paragraph_scores_keep_the_best_per_paragraph() -> None:
 
 def test_evidence_is_scaled_to_the_threshold() -> None:
     s = signals([1.0, 1.0, 0.0], [0.15, 0.6, 0.0], [0.885, 0.4425, 0.0])
-    a = Abstention(dense_zh=0.885, lexical=0.3)
+    a = Abstention(dense_zh=0.885, dense_en=0.545, lexical_zh=0.3)
     assert evidence("bm25", "zh", s, a) == pytest.approx([0.5, 2.0, 0.0])
     assert evidence("dense", "zh", s, a) == pytest.approx([1.0, 0.5, 0.0])
     assert evidence("hybrid", "zh", s, a) == pytest.approx([1.0, 2.0, 0.0])
@@ -172,7 +172,7 @@ def test_rank_end_to_end() -> None:
         keep=[True, True, True, False],
         statute=[0, 0, 1, 0],
     )
-    ranked = rank("hybrid", "zh", s, 3, Ranking(), Abstention(dense_zh=0.8, lexical=0.3))
+    ranked = rank("hybrid", "zh", s, 3, Ranking(), Abstention(dense_zh=0.8, lexical_zh=0.3))
     # dense over all four [0.8, 0.6, 0.4, 1.0] → [2/3, 1/3, 0, 1]; lexical (masked) [0, 2, 4, 0] → [0, 0.5, 1, 0]
     # hybrid: [0.7·2/3, 0.7/3 + 0.15, 0.3 + 0.1, −inf] = [0.4667, 0.3833, 0.4, −inf]
     assert ranked.docs.tolist() == [0, 2, 1]

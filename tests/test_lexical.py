@@ -18,6 +18,8 @@ from qa.index import lexical_store
 from qa.index.dense import IndexError_, corpus_hash
 from qa.index.lexical import LexicalIndex, coverage, is_statute, load_or_build, read, top_positive
 from qa.index.tokensets import ArticleSets
+from qa.lang import cedict
+from qa.lang.cedict import load_dictionary
 from qa.lang.text import token_set, tokens
 
 
@@ -131,6 +133,17 @@ def test_an_empty_library_builds() -> None:
 
 # ------------------------------------------------------------------ saved beside the dense index
 
+CEDICT_SAMPLE = Path(__file__).parent / "data" / "cedict-sample.txt"
+
+
+@pytest.fixture()
+def small_dictionary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 45-entry CC-CEDICT sample instead of the whole dictionary: building its English → Chinese table
+    for a corpus then takes milliseconds, not seconds (the round trip below also runs with the whole one)."""
+    sample = load_dictionary(CEDICT_SAMPLE)
+    monkeypatch.setattr(cedict, "dictionary", lambda: sample)
+
+
 SHARED_LIBRARY = Path(__file__).resolve().parents[2] / "shared" / "regulations" / "library"
 #: A real slice of the law library: a statute with inserted articles (第一百二十条之一 …) and one without.
 SAMPLE = (SHARED_LIBRARY / "刑法" / "刑法.md", SHARED_LIBRARY / "社会法" / "劳动合同法(2012-12-28).md")
@@ -151,7 +164,7 @@ def assert_same(loaded: LexicalIndex, built: LexicalIndex) -> None:
     """Every field, and every answer the searcher asks of it, as a fresh build gives them."""
     assert (loaded.keys, loaded.contexts, loaded.en_docs, loaded.front_keys) == (built.keys, built.contexts, built.en_docs, built.front_keys)
     assert np.array_equal(loaded.chapters, built.chapters) and np.array_equal(loaded.statute, built.statute)
-    assert loaded.df == built.df and loaded.corpus_hash == built.corpus_hash
+    assert loaded.df == built.df and loaded.corpus_hash == built.corpus_hash and loaded.cross == built.cross
     assert list(loaded.sentence_sets) == list(built.sentence_sets)
     assert list(loaded.en_words) == list(built.en_words) and list(loaded.front_words) == list(built.front_words)
     assert dict(loaded.role_words) == dict(built.role_words)
@@ -159,10 +172,10 @@ def assert_same(loaded: LexicalIndex, built: LexicalIndex) -> None:
     assert all(np.array_equal(loaded.role_docs[r], built.role_docs[r]) for r in built.role_docs)
     assert [loaded.words(i) for i in range(len(built))] == [built.words(i) for i in range(len(built))]
     for question in QUESTIONS:
-        terms = built.weighted_terms(question)
-        assert loaded.weighted_terms(question) == terms
+        terms, chinese = built.weighted_terms(question), built.chinese_terms(question)
+        assert loaded.weighted_terms(question) == terms and loaded.chinese_terms(question) == chinese
         for lang in ("zh", "en"):
-            for got, want in zip(loaded.scores(terms, lang), built.scores(terms, lang)):
+            for got, want in zip(loaded.scores(terms, lang, chinese=chinese), built.scores(terms, lang, chinese=chinese)):
                 assert got.dtype == want.dtype and np.array_equal(got, want), (question, lang)
         for roles in (frozenset({"definition"}), frozenset({"purpose", "scope"})):
             assert np.array_equal(loaded.role_match(roles, terms, 0.5), built.role_match(roles, terms, 0.5))
@@ -176,6 +189,10 @@ def test_save_then_load_gives_what_a_fresh_build_gives(tmp_path: Path, name: str
     loaded = LexicalIndex.load(tmp_path, library)
     assert loaded is not None and isinstance(loaded.sentence_sets, ArticleSets)
     assert_same(loaded, built)
+    if name == "bundled":
+        assert built.cross is None  # every article has our translation
+    else:
+        assert built.cross is not None and built.cross.table
     if name == "library-sample":
         assert any(suffix for _, _, suffix in loaded.keys)
     # A loaded index saves what it loaded.
@@ -185,7 +202,7 @@ def test_save_then_load_gives_what_a_fresh_build_gives(tmp_path: Path, name: str
     assert_same(again, built)
 
 
-def test_an_empty_library_saves_and_loads(tmp_path: Path) -> None:
+def test_an_empty_library_saves_and_loads(tmp_path: Path, small_dictionary: None) -> None:
     LexicalIndex.build([]).save(tmp_path)
     loaded = LexicalIndex.load(tmp_path, [])
     assert loaded is not None and len(loaded) == 0 and loaded.bm25_en is None
@@ -197,7 +214,7 @@ def _logged() -> tuple[list[str], Callable[[str], None]]:
     return seen, seen.append
 
 
-def test_load_or_build_writes_beside_the_dense_index_once(tmp_path: Path) -> None:
+def test_load_or_build_writes_beside_the_dense_index_once(tmp_path: Path, small_dictionary: None) -> None:
     library = [STATUTE, RULES]
     seen, log = _logged()
     first = load_or_build(library, tmp_path, log=log)
@@ -210,14 +227,14 @@ def test_load_or_build_writes_beside_the_dense_index_once(tmp_path: Path) -> Non
     assert_same(second, first)
 
 
-def test_without_a_folder_nothing_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_folder_nothing_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_dictionary: None) -> None:
     monkeypatch.chdir(tmp_path)
     seen, log = _logged()
     index = load_or_build([STATUTE, RULES], None, log=log)
     assert len(index) == 4 and not seen and not list(tmp_path.iterdir())
 
 
-def test_a_changed_corpus_rebuilds(tmp_path: Path) -> None:
+def test_a_changed_corpus_rebuilds(tmp_path: Path, small_dictionary: None) -> None:
     load_or_build([STATUTE, RULES], tmp_path, log=lambda m: None)
     edited = [STATUTE, replace(RULES, articles=(article(1, "回收网点应当公示地址和电话。", chapter=None),))]
     assert LexicalIndex.load(tmp_path, edited) is None
@@ -233,7 +250,7 @@ def _truncate(path: Path) -> None:
 
 
 @pytest.mark.parametrize("victim", [lexical_store.ARRAYS, "bm25.indices.csc.index.npy", "bm25_en.vocab.index.json", lexical_store.MANIFEST])
-def test_a_corrupt_file_rebuilds_with_one_line(tmp_path: Path, victim: str) -> None:
+def test_a_corrupt_file_rebuilds_with_one_line(tmp_path: Path, victim: str, small_dictionary: None) -> None:
     library = [STATUTE, RULES]
     built = load_or_build(library, tmp_path, log=lambda m: None)
     _truncate(tmp_path / lexical_store.FOLDER / victim)
@@ -246,7 +263,7 @@ def test_a_corrupt_file_rebuilds_with_one_line(tmp_path: Path, victim: str) -> N
     assert_same(read(tmp_path, library), built)
 
 
-def test_an_unwritable_folder_keeps_the_index_in_memory(tmp_path: Path) -> None:
+def test_an_unwritable_folder_keeps_the_index_in_memory(tmp_path: Path, small_dictionary: None) -> None:
     blocker = tmp_path / "index"
     blocker.write_text("a file where the index folder should be")
     seen, log = _logged()

@@ -14,10 +14,10 @@ from qa.index import lexical_store
 from qa.index.dense import IndexError_, corpus_hash
 from qa.index.lexical import LexicalIndex, load_or_build, read
 
-from .test_lexical import RULES, STATUTE, _logged, assert_same
+from .test_lexical import RULES, STATUTE, _logged, assert_same, small_dictionary  # noqa: F401 - a fixture
 
 
-def test_the_manifest_names_corpus_versions_and_every_file(tmp_path: Path) -> None:
+def test_the_manifest_names_corpus_versions_and_every_file(tmp_path: Path, small_dictionary: None) -> None:
     library = [STATUTE, RULES]
     LexicalIndex.build(library).save(tmp_path, build_seconds=1.5)
     store = tmp_path / lexical_store.FOLDER
@@ -30,7 +30,7 @@ def test_the_manifest_names_corpus_versions_and_every_file(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("change", ["tokens", "jieba", "format"])
-def test_another_tokeniser_or_format_version_rebuilds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+def test_another_tokeniser_or_format_version_rebuilds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str, small_dictionary: None) -> None:
     library = [STATUTE, RULES]
     load_or_build(library, tmp_path, log=lambda m: None)
     if change == "jieba":
@@ -45,7 +45,7 @@ def test_another_tokeniser_or_format_version_rebuilds(tmp_path: Path, monkeypatc
     assert read(tmp_path, library).corpus_hash == corpus_hash(library)
 
 
-def test_a_save_cut_short_leaves_a_store_that_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_save_cut_short_leaves_a_store_that_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_dictionary: None) -> None:
     """Killed after the new arrays landed but before the manifest: the old manifest's checksums refuse them."""
     library = [STATUTE, RULES]
     load_or_build(library, tmp_path, log=lambda m: None)
@@ -57,10 +57,9 @@ def test_a_save_cut_short_leaves_a_store_that_is_rebuilt(tmp_path: Path, monkeyp
             raise KeyboardInterrupt
         real(path, write)
 
-    monkeypatch.setattr(lexical_store, "atomic_write", atomic_write)
-    with pytest.raises(KeyboardInterrupt):
+    with monkeypatch.context() as patched, pytest.raises(KeyboardInterrupt):
+        patched.setattr(lexical_store, "atomic_write", atomic_write)
         LexicalIndex.build(edited).save(tmp_path)
-    monkeypatch.undo()
     store = tmp_path / lexical_store.FOLDER
     assert not [p for p in store.iterdir() if p.name.endswith(".tmp")]
     with pytest.raises(IndexError_, match="corpus changed"):
@@ -72,7 +71,7 @@ def test_a_save_cut_short_leaves_a_store_that_is_rebuilt(tmp_path: Path, monkeyp
     assert len(seen) == 1
 
 
-def test_nothing_in_the_store_is_pickled(tmp_path: Path) -> None:
+def test_nothing_in_the_store_is_pickled(tmp_path: Path, small_dictionary: None) -> None:
     LexicalIndex.build([STATUTE, RULES]).save(tmp_path)
     store = tmp_path / lexical_store.FOLDER
     for path in store.iterdir():

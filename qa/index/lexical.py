@@ -28,6 +28,7 @@ import numpy as np
 from qa.corpus.model import Regulation
 from qa.corpus.passages import article_context
 from qa.index import lexical_store
+from qa.index.crosslingual import CrossLingual
 from qa.index.dense import IndexError_, corpus_hash
 from qa.index.tokensets import ArticleSentences, ArticleSets, SetList, SetMap, Vocabulary
 from qa.lang.roles import ROLES, article_roles
@@ -102,6 +103,7 @@ class LexicalIndex:
     front_keys: list[tuple[int, int]]
     front_words: Sequence[frozenset[str]]
     corpus_hash: str
+    cross: CrossLingual | None = None
 
     @classmethod
     def build(cls, library: Sequence[Regulation], *, progress: bool = False) -> "LexicalIndex":
@@ -129,10 +131,11 @@ class LexicalIndex:
             bm25_en = bm25s.BM25()
             bm25_en.index([tokens(pairs[i][1].text_en or "") for i in en_docs], show_progress=False)
         roles = [article_roles(a.text) for _, a in pairs]
+        df = dict(Counter(t for toks in doc_tokens for t in set(toks)))
         return cls(
             **placed,
             sentence_sets=sentence_sets,
-            df=dict(Counter(t for toks in doc_tokens for t in set(toks))),
+            df=df,
             bm25=bm25,
             en_words=[token_set(pairs[i][1].text_en or "") for i in en_docs],
             bm25_en=bm25_en,
@@ -140,6 +143,7 @@ class LexicalIndex:
             role_words={i: _words(contexts[i], sentence_sets[i]) | token_set(pairs[i][1].text_en or "") for i, r in enumerate(roles) if r},
             front_words=[token_set(f.text) | token_set(" ".join(f.paragraphs_en or ())) for reg in library for f in reg.front],
             corpus_hash=corpus_hash(library),
+            cross=_cross(df) if len(en_docs) < len(pairs) else None,
         )
 
     def save(self, folder: Path, *, build_seconds: float | None = None) -> None:
@@ -165,7 +169,8 @@ class LexicalIndex:
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": build_seconds,
         }
-        lexical_store.write(folder / lexical_store.FOLDER, arrays, bm25, manifest)
+        documents = {"cross": self.cross.to_json()} if self.cross is not None else {}
+        lexical_store.write(folder / lexical_store.FOLDER, arrays, bm25, documents, manifest)
 
     @classmethod
     def load(cls, folder: Path, library: Sequence[Regulation]) -> "LexicalIndex | None":
@@ -188,25 +193,45 @@ class LexicalIndex:
         n = max(len(self.keys), 1)
         return [(t, math.log(1 + n / (1 + self.df.get(t, 0)))) for t in dict.fromkeys(tokens(text))]
 
-    def scores(self, terms: Terms, lang: str, candidates: int = COVERAGE_CANDIDATES) -> tuple[np.ndarray, np.ndarray]:
+    def chinese_terms(self, question: str) -> Terms:
+        """An English question's words as the corpus's Chinese terms (CC-CEDICT, :mod:`qa.index.crosslingual`),
+        for the articles our translation does not cover; empty when every article is translated."""
+        return self.cross.terms(question, self.df, len(self.keys)) if self.cross is not None else []
+
+    def scores(
+        self, terms: Terms, lang: str, candidates: int = COVERAGE_CANDIDATES, chinese: Terms | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """BM25 scores per article and the coverage of the question's terms in each article.
 
-        English questions are scored against our translations when there are any; coverage is then
-        measured on every translated article, otherwise on the ``candidates`` best BM25 articles.
+        English questions are scored against our translations where there are any (coverage measured on
+        every translated article), and through ``chinese`` (:meth:`chinese_terms`) against the Chinese
+        text of the articles without one; otherwise coverage is measured on the ``candidates`` best articles.
         """
         scores = np.zeros(len(self.keys), np.float32)
         covered = np.zeros(len(self.keys), np.float32)
-        if not terms or not self.keys:
+        if not self.keys:
             return scores, covered
-        query = [t for t, _ in terms]
-        if lang == "en" and self.bm25_en is not None:
-            if any(t in self.bm25_en.vocab_dict for t in query):
+        if lang == "en":
+            query = [t for t, _ in terms]
+            if self.bm25_en is not None and any(t in self.bm25_en.vocab_dict for t in query):
                 scores[self.en_docs] = self.bm25_en.get_scores(query)
                 for i, words in zip(self.en_docs, self.en_words):
                     covered[i] = coverage(terms, words)
+            if not chinese:
+                return scores, covered
+            translated = np.zeros(len(self.keys), bool)
+            translated[self.en_docs] = True
+            zh_scores, zh_covered = self._chinese_scores(chinese, candidates)
+            return np.where(translated, scores, zh_scores), np.where(translated, covered, zh_covered)
+        return self._chinese_scores(terms, candidates)
+
+    def _chinese_scores(self, terms: Terms, candidates: int) -> tuple[np.ndarray, np.ndarray]:
+        scores = np.zeros(len(self.keys), np.float32)
+        covered = np.zeros(len(self.keys), np.float32)
+        query = [t for t, _ in terms]
+        if not query or not any(t in self.bm25.vocab_dict for t in query):
             return scores, covered
-        if any(t in self.bm25.vocab_dict for t in query):
-            scores = np.asarray(self.bm25.get_scores(query), np.float32)
+        scores = np.asarray(self.bm25.get_scores(query), np.float32)
         for i in top_positive(scores, candidates):
             covered[i] = coverage(terms, self.words(i))
         return scores, covered
@@ -248,7 +273,7 @@ def read(folder: Path, library: Sequence[Regulation]) -> LexicalIndex:
     stored = lexical_store.read(folder / lexical_store.FOLDER, digest)
     try:
         return _from_store(stored, library, digest)
-    except (KeyError, ValueError, TypeError, IndexError) as exc:
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         detail = f"no array {exc}" if isinstance(exc, KeyError) else str(exc)
         raise IndexError_(f"corrupt index in {folder / lexical_store.FOLDER}: {detail}") from exc
 
@@ -285,6 +310,7 @@ def _from_store(stored: lexical_store.Stored, library: Sequence[Regulation], dig
         role_words=SetMap(role_keys, sets("role")),
         front_words=front_words,
         corpus_hash=digest,
+        cross=CrossLingual.from_json(stored.documents["cross"]) if "cross" in stored.documents else None,
     )
 
 
@@ -309,6 +335,17 @@ def _placement(library: Sequence[Regulation]) -> _Placement:
         en_docs=[i for i, (_, a) in enumerate(pairs) if a.text_en],
         front_keys=[(r, n) for r, reg in enumerate(library) for n in range(len(reg.front))],
     )
+
+
+def _cross(df: dict[str, int]) -> CrossLingual | None:
+    """The English → Chinese table for this corpus, or None (with the reason logged by nobody: English
+    questions then simply have no lexical channel) when CC-CEDICT is not installed."""
+    from qa.lang.cedict import CedictMissing, dictionary
+
+    try:
+        return CrossLingual.build(df, dictionary())
+    except CedictMissing:
+        return None
 
 
 def _words(context: str, sentence_sets: ArticleSentences) -> frozenset[str]:

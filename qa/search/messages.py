@@ -27,6 +27,7 @@ __all__ = [
     "semantic_unavailable",
     "dense_unavailable",
     "no_answer",
+    "near_miss",
 ]
 
 #: Why there is no dense search when the searcher was built without a model.
@@ -110,3 +111,16 @@ def no_answer(library: Sequence[Regulation], chapter: int | None) -> Message:
         scope_zh += f"第{to_chinese(chapter)}章"
         scope_en += f", chapter {chapter}"
     return Message(f"{scope_zh}中没有条文回答这个问题。", f"No article in {scope_en} covers this question.")
+
+
+def near_miss(regulation: Regulation, article: Article, several: bool) -> Message:
+    """After :func:`no_answer`: the nearest article, named as a place to look, not as an answer."""
+    chapter = regulation.chapter(article.chapter)
+    where_zh = f"{chapter.label_zh} {chapter.title} " if chapter else ""
+    where_en = f"Chapter {chapter.number}{f' {chapter.title_en}' if chapter.title_en else ''}, " if chapter else ""
+    title_zh = f"《{regulation.title}》" if several else ""
+    title_en = f"{regulation.short_title_en or regulation.title}, " if several else ""
+    return Message(
+        f"最接近的是{title_zh}{where_zh}{article.label_zh}，但它没有直接回答这个问题。",
+        f"The nearest is {title_en}{where_en}Article {article.number_en}; it does not answer the question directly.",
+    )

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from qa import config
-from qa.corpus.model import Article, Regulation
+from qa.corpus.model import Article, Regulation, citation_zh
 from qa.index.lexical import Terms
 from qa.index.lexical import load_or_build as load_lexical
 from qa.lang.roles import question_roles, residual
@@ -195,11 +195,13 @@ class Searcher:
         front = self.citations.front_hits(text, roles, rest, enough) if chapter is None else ()
         limit = 4 * k + len(cited)
         keep = self.lexical.chapters == chapter if chapter is not None else np.ones(len(self.docs), bool)
-        lexical, covered = self.lexical.scores(terms, lang, self.ranking.coverage_candidates)
+        chinese = self.lexical.chinese_terms(text) if lang == "en" else []
+        lexical, covered = self.lexical.scores(terms, lang, self.ranking.coverage_candidates, chinese)
         dense, paragraph_scores = self._dense_scores(text, limit) if used != "bm25" else (None, {})
         role_match = self.lexical.role_match(roles, rest, enough)
         signals = ArticleSignals(keep, np.where(keep, lexical, 0), np.where(keep, covered, 0), dense, self.lexical.statute, role_match)
-        return Prepared(base, None, k, chapter, used, tuple(cited), tuple(notes), terms, front, limit, signals, paragraph_scores)
+        # Highlighting looks for the Chinese terms too: they are what an untranslated article contains.
+        return Prepared(base, None, k, chapter, used, tuple(cited), tuple(notes), terms + chinese, front, limit, signals, paragraph_scores)
 
     def answer(self, prepared: Prepared, *, ranking: Ranking | None = None, abstain: bool | None = None, retriever: str | None = None) -> Answer:
         """Rank a prepared question (with ``ranking``, default the searcher's) and build the answer.
@@ -225,10 +227,24 @@ class Searcher:
         notice = " ".join(m.en for m in prepared.notes) or None
         base = replace(prepared.base, retriever=used, notice=notice, notice_zh=notice_zh, signals=signals, confidence=fusion.squash(ranked.best), front=prepared.front)
         if (not ranked.answers or not hits) and not prepared.cited:
-            return replace(base, abstained=False) if prepared.front else _said(base, messages.no_answer(self.library, prepared.chapter))
+            return replace(base, abstained=False) if prepared.front else self._abstained(base, prepared, ranked)
         return replace(base, hits=tuple(hits[: prepared.k]), abstained=False)
 
     # ------------------------------------------------------------ steps
+
+    def _abstained(self, base: Answer, prepared: Prepared, ranked: fusion.Ranked) -> Answer:
+        """No article answers: say so, and name the nearest one when it comes close (:data:`fusion.NEAR_MISS`
+        of the threshold) and shares one of the question's own terms — a place to look, not an answer."""
+        said = _said(base, messages.no_answer(self.library, prepared.chapter))
+        if not ranked.docs.size or prepared.signals is None:
+            return said
+        doc = int(ranked.docs[0])
+        if float(ranked.evidence[0]) < self.abstention.near_miss(base.lang) or prepared.signals.coverage[doc] <= 0:
+            return said
+        r, article = self.docs[doc]
+        near = messages.near_miss(self.library[r], article, len(self.library) > 1)
+        cited = citation_zh(self.library[r], article.number, suffix=article.suffix)
+        return replace(said, message=f"{said.message}{near.zh}", message_en=f"{said.message_en} {near.en}", related=(cited,))
 
     def _dense_scores(self, text: str, limit: int) -> tuple[np.ndarray, dict[int, dict[int, float]]]:
         """Best cosine per article over its units, and per-paragraph cosines for highlighting."""

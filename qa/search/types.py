@@ -86,7 +86,10 @@ class FrontHit(_Shown):
 
 @dataclass(frozen=True)
 class Answer:
-    """The result of one question: hits best first, or an abstention with the reason."""
+    """The result of one question: hits best first, or an abstention with the reason.
+
+    ``related`` (only with an abstention) cites the nearest article, named in the message as a place to
+    look, never as an answer."""
 
     question: str
     lang: str
@@ -102,6 +105,7 @@ class Answer:
     signals: dict[str, float] = field(default_factory=dict)
     elapsed_ms: float = 0.0
     front: tuple[FrontHit, ...] = ()
+    related: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         data = asdict(self)
