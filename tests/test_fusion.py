@@ -53,8 +53,8 @@ def test_settings_keep_todays_numbers() -> None:
     assert (Ranking().hybrid_weight, Ranking().statute_prior, Ranking().role_prior) == (0.7, 0.1, 0.2)
     assert (Ranking().dense_candidates, Ranking().coverage_candidates) == (DENSE_CANDIDATES, 200) == (256, 200)
     a = Abstention()
-    assert (a.dense_zh, a.dense_en, a.lexical_zh, a.lexical_en, a.secondary_evidence, a.role_coverage) == (0.885, 0.55, 0.6, 0.5, 0.9, 0.5)
-    assert a.dense("zh") == 0.885 and a.dense("en") == 0.55 and a.lexical("zh") == 0.6 and a.lexical("en") == 0.5
+    assert (a.dense_zh, a.dense_en, a.lexical_zh, a.lexical_en, a.secondary_evidence, a.role_coverage) == (0.885, 0.55, 0.3, 0.5, 0.9, 0.5)
+    assert a.dense("zh") == 0.885 and a.dense("en") == 0.55 and a.lexical("zh") == 0.3 and a.lexical("en") == 0.5
 
 
 def test_abstention_off_keeps_the_rest_of_the_settings() -> None:
