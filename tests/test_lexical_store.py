@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -81,3 +83,14 @@ def test_nothing_in_the_store_is_pickled(tmp_path: Path, small_dictionary: None)
             assert all(a.dtype != object for a in arrays), path
         else:
             assert path.suffix == ".json" and json.loads(path.read_text(encoding="utf-8")) is not None, path
+
+
+def test_temporaries_a_killed_save_left_are_cleared_once_old(tmp_path: Path, small_dictionary: None) -> None:
+    store = tmp_path / lexical_store.FOLDER
+    (store / ".staging.old.tmp" / "bm25").mkdir(parents=True)
+    (store / ".tokens.npz.old.tmp").write_bytes(b"half")
+    (store / ".tokens.npz.new.tmp").write_bytes(b"another save in progress")
+    for old in (store / ".staging.old.tmp", store / ".tokens.npz.old.tmp"):
+        os.utime(old, (time.time() - 3600, time.time() - 3600))
+    LexicalIndex.build([STATUTE, RULES]).save(tmp_path)
+    assert [p.name for p in store.glob(".*.tmp")] == [".tokens.npz.new.tmp"]

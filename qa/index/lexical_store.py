@@ -128,7 +128,11 @@ def read(store: Path, corpus_hash: str) -> Stored:
         raise IndexError_(f"corrupt manifest {path}: no checksums for its files")
     for name, checksum in files.items():
         file = store / name
-        if not file.is_file() or sha256_file(file) != checksum:
+        try:
+            intact = file.is_file() and sha256_file(file) == checksum
+        except OSError as exc:
+            raise IndexError_(f"unreadable index file {file} ({exc.strerror or exc})") from exc
+        if not intact:
             raise IndexError_(f"corrupt index file {file} (missing or checksum mismatch)")
     try:
         with np.load(store / ARRAYS, allow_pickle=False) as data:
