@@ -53,8 +53,8 @@ def test_settings_keep_todays_numbers() -> None:
     assert (Ranking().hybrid_weight, Ranking().statute_prior, Ranking().role_prior) == (0.7, 0.1, 0.2)
     assert (Ranking().dense_candidates, Ranking().coverage_candidates) == (DENSE_CANDIDATES, 200) == (256, 200)
     a = Abstention()
-    assert (a.dense_zh, a.dense_en, a.lexical_zh, a.lexical_en, a.secondary_evidence, a.role_coverage) == (0.885, 0.55, 0.3, 0.5, 0.9, 0.5)
-    assert a.dense("zh") == 0.885 and a.dense("en") == 0.55 and a.lexical("zh") == 0.3 and a.lexical("en") == 0.5
+    assert (a.dense_zh, a.dense_en, a.lexical_zh, a.lexical_en, a.secondary_evidence, a.role_coverage) == (0.885, 0.55, 0.3, 0.3, 0.9, 0.5)
+    assert a.dense("zh") == 0.885 and a.dense("en") == 0.55 and a.lexical("zh") == 0.3 and a.lexical("en") == 0.3 and a.cross_weight == 0.6
 
 
 def test_abstention_off_keeps_the_rest_of_the_settings() -> None:
@@ -212,3 +212,12 @@ def test_squash_maps_the_threshold_to_one_half() -> None:
 @pytest.mark.parametrize(("value", "label"), [(2.0, "high"), (1.2, "high"), (1.19, "medium"), (1.0, "medium"), (0.99, "low"), (0.0, "low")])
 def test_relevance_from_evidence(value: float, label: str) -> None:
     assert relevance(value) == label
+
+
+def test_coverage_through_chinese_renderings_counts_cross_weight() -> None:
+    s = signals([1.0, 1.0], [0.5, 0.5], dense=[0.1, 0.1])
+    s = ArticleSignals(s.keep, s.lexical, s.coverage, s.dense, s.statute, s.role_match, cross=np.array([False, True]))
+    a = Abstention(lexical_en=0.3, cross_weight=0.6)
+    assert s.coverage_in("en", a).tolist() == pytest.approx([0.5, 0.3])
+    assert s.coverage_in("zh", a).tolist() == [0.5, 0.5]  # Chinese questions never use the channel
+    assert evidence("bm25", "en", s, a).tolist() == pytest.approx([0.5 / 0.3, 1.0])

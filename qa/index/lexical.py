@@ -195,6 +195,13 @@ class LexicalIndex:
         n = max(len(self.keys), 1)
         return [(t, math.log(1 + n / (1 + self.df.get(t, 0)))) for t in dict.fromkeys(tokens(text))]
 
+    @property
+    def untranslated(self) -> np.ndarray:
+        """Per article, True where there is no translation of ours (English is matched through CC-CEDICT)."""
+        mask = np.ones(len(self.keys), bool)
+        mask[self.en_docs] = False
+        return mask
+
     def chinese_terms(self, question: str) -> Terms:
         """An English question's words as the corpus's Chinese terms (CC-CEDICT, :mod:`qa.index.crosslingual`),
         for the articles our translation does not cover; empty when every article is translated."""

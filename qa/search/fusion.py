@@ -104,7 +104,9 @@ class Abstention:
     ``dense_zh``/``dense_en`` are the best article's similarity for Chinese and
     English questions (cross-lingual similarities run lower); ``lexical_zh``/``lexical_en`` are the
     idf-weighted share of the question's terms found in the best article (for English, of its words'
-    Chinese renderings or of our translation's words). ``lexical_zh`` stays at 0.3: calibration's 0.6
+    Chinese renderings, weighted by ``cross_weight``, or of our translation's words). ``cross_weight``
+    0.6 is the ratio of two calibrated English lexical thresholds: 0.3 when English coverage came only
+    from our translation, 0.5 once the CC-CEDICT channel was added (all twelve sets). ``lexical_zh`` stays at 0.3: calibration's 0.6
     abstains on 0.70 of Chinese out-of-scope questions against 0.69, but would leave keyword search alone
     (while the model loads, or without one) answering far less. ``secondary_evidence``, ``role_coverage`` and
     ``near_miss``: see :data:`SECONDARY_EVIDENCE`, :data:`ROLE_COVERAGE` and :data:`NEAR_MISS`.
@@ -113,7 +115,8 @@ class Abstention:
     dense_zh: float = 0.885
     dense_en: float = 0.55
     lexical_zh: float = 0.3
-    lexical_en: float = 0.5
+    lexical_en: float = 0.3
+    cross_weight: float = 0.6
     secondary_evidence: float = SECONDARY_EVIDENCE
     role_coverage: float = ROLE_COVERAGE
     near_miss_zh: float = NEAR_MISS[0]
@@ -140,7 +143,9 @@ class ArticleSignals:
     ``keep`` marks the articles in scope (a chapter filter); ``lexical`` (BM25) and ``coverage`` are
     already zero outside it; ``dense`` is the best cosine per article (None when not measured);
     ``statute`` is 1 for articles of a statute in a collection; ``role_match`` is 0, 1 or 2 as in
-    :meth:`qa.index.lexical.LexicalIndex.role_match`.
+    :meth:`qa.index.lexical.LexicalIndex.role_match`. ``cross`` marks the articles whose coverage of
+    an English question was measured through its Chinese renderings (CC-CEDICT) rather than our
+    translation (None: none were).
     """
 
     keep: np.ndarray
@@ -149,6 +154,15 @@ class ArticleSignals:
     dense: np.ndarray | None
     statute: np.ndarray
     role_match: np.ndarray
+    cross: np.ndarray | None = None
+
+    def coverage_in(self, lang: str, abstention: "Abstention") -> np.ndarray:
+        """The coverage that evidence uses: an English question's coverage through its Chinese renderings
+        counts ``abstention.cross_weight`` of coverage of our translation's words (dictionary senses match
+        more loosely), so one threshold, ``lexical_en``, decides both."""
+        if lang != "en" or self.cross is None:
+            return self.coverage
+        return np.where(self.cross, self.coverage * abstention.cross_weight, self.coverage)
 
 
 @dataclass(frozen=True)
@@ -229,7 +243,7 @@ def dense_paragraph_scores(sims: np.ndarray, rows: np.ndarray, unit_docs: np.nda
 def evidence(retriever: str, lang: str, signals: ArticleSignals, abstention: Abstention) -> np.ndarray:
     """Per article, the evidence that it answers (1.0 = at the threshold): its term coverage over
     ``lexical(lang)``, its cosine over ``dense(lang)`` (the larger for hybrid), or 1.0 for a full role match."""
-    value = signals.coverage / abstention.lexical(lang)
+    value = signals.coverage_in(lang, abstention) / abstention.lexical(lang)
     if retriever != "bm25":
         dense = np.where(signals.keep, _dense(signals), 0) / abstention.dense(lang)
         value = dense if retriever == "dense" else np.maximum(value, dense)
@@ -257,7 +271,7 @@ def rank(
     retriever: str, lang: str, signals: ArticleSignals, limit: int, ranking: Ranking, abstention: Abstention, *, abstain: bool = True
 ) -> Ranked:
     """The best ``limit`` articles with their scores and evidence (see :class:`Ranked`)."""
-    reported = {"lexical": round(float(signals.coverage.max(initial=0)), 4)}
+    reported = {"lexical": round(float(signals.coverage_in(lang, abstention).max(initial=0)), 4)}
     if retriever != "bm25":
         reported["dense"] = round(float(_dense(signals)[signals.keep].max(initial=0)), 4)
     if signals.role_match.any():

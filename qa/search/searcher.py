@@ -199,7 +199,8 @@ class Searcher:
         lexical, covered = self.lexical.scores(terms, lang, self.ranking.coverage_candidates, chinese)
         dense, paragraph_scores = self._dense_scores(text, limit) if used != "bm25" else (None, {})
         role_match = self.lexical.role_match(roles, rest, enough)
-        signals = ArticleSignals(keep, np.where(keep, lexical, 0), np.where(keep, covered, 0), dense, self.lexical.statute, role_match)
+        cross = self.lexical.untranslated if chinese else None
+        signals = ArticleSignals(keep, np.where(keep, lexical, 0), np.where(keep, covered, 0), dense, self.lexical.statute, role_match, cross)
         # Highlighting looks for the Chinese terms too: they are what an untranslated article contains.
         return Prepared(base, None, k, chapter, used, tuple(cited), tuple(notes), terms + chinese, front, limit, signals, paragraph_scores)
 
