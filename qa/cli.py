@@ -94,8 +94,15 @@ def cmd_index(args: argparse.Namespace) -> int:
         dense = build(library, embedder, folder, progress=True, log=_err)
     else:
         dense = load_or_build(library, embedder, folder, progress=True, log=_err)
+    from qa.index import lexical
+
+    if args.rebuild:
+        words = lexical.LexicalIndex.build(library, progress=True)
+        words.save(folder)
+    else:
+        words = lexical.load_or_build(library, folder, progress=True, log=_err)
     m = dense.manifest
-    print(f"index {folder}: {m['n_vectors']} vectors, model {m['model_id']}, dim {m['dim']}, {m['kind']}, built {m['built_at']}")
+    print(f"index {folder}: {m['n_vectors']} vectors, model {m['model_id']}, dim {m['dim']}, {m['kind']}, built {m['built_at']}; lexical: {len(words)} articles")
     return 0
 
 
