@@ -13,7 +13,7 @@ import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -222,10 +222,8 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
-def load(folder: Path, library: Sequence[Regulation], embedder_id: str, dim: int, *, digest: str | None = None) -> DenseIndex:
-    """Load and verify; raise IndexError_ saying exactly why the index is stale or corrupt."""
-    import faiss
-
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """``folder``'s manifest; IndexError_ when there is none or it is not a JSON object."""
     path = folder / MANIFEST
     if not path.is_file():
         raise IndexError_(f"no index at {folder}")
@@ -233,6 +231,17 @@ def load(folder: Path, library: Sequence[Regulation], embedder_id: str, dim: int
         manifest = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise IndexError_(f"corrupt manifest {path}: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise IndexError_(f"corrupt manifest {path}: not a JSON object")
+    return manifest
+
+
+def load(folder: Path, library: Sequence[Regulation], embedder_id: str, dim: int, *, digest: str | None = None) -> DenseIndex:
+    """Load and verify; raise IndexError_ saying exactly why the index is stale or corrupt."""
+    import faiss
+
+    path = folder / MANIFEST
+    manifest = read_manifest(folder)
     if manifest.get("format") != FORMAT_VERSION or manifest.get("units_version") != UNITS_VERSION:
         raise IndexError_(f"index format {manifest.get('format')}.{manifest.get('units_version')} is not {FORMAT_VERSION}.{UNITS_VERSION}")
     if manifest.get("model_id") != embedder_id or manifest.get("dim") != dim:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 from qa.files import atomic_write, sha256_file
-from qa.index.dense import IndexError_
+from qa.index.dense import IndexError_, read_manifest
 
 if TYPE_CHECKING:
     import bm25s
@@ -110,14 +110,7 @@ def write(
 def read(store: Path, corpus_hash: str) -> Stored:
     """Load and verify ``store``; raise IndexError_ saying exactly why it is stale or damaged."""
     path = store / MANIFEST
-    if not path.is_file():
-        raise IndexError_(f"no index at {store}")
-    try:
-        manifest = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise IndexError_(f"corrupt manifest {path}: {exc}") from exc
-    if not isinstance(manifest, dict):
-        raise IndexError_(f"corrupt manifest {path}: not a JSON object")
+    manifest = read_manifest(store)
     changed = [f"{key} {manifest.get(key)!r}, not {value!r}" for key, value in versions().items() if manifest.get(key) != value]
     if changed:
         raise IndexError_(f"built with {'; '.join(changed)}")

@@ -6,14 +6,13 @@ first question and the articles the first answer showed (:mod:`qa.search.followu
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from qa.corpus.model import CorpusError
-from qa.measure.inputs import read_text
+from qa.measure.inputs import json_lines
 from qa.search.followup import Turn, ask_follow_up
 from qa.search.searcher import Answer, Searcher
 
@@ -40,11 +39,8 @@ class DialogueOutcome:
 def load_dialogues(path: str | Path) -> list[Dialogue]:
     source = Path(path)
     dialogues: list[Dialogue] = []
-    for lineno, line in enumerate(read_text(source).splitlines(), 1):
-        if not line.strip():
-            continue
+    for lineno, rec in json_lines(source):
         try:
-            rec = json.loads(line)
             turns = rec["turns"]
             if len(turns) != 2:
                 raise CorpusError(source, lineno, "turns", "a dialogue has exactly two turns")
@@ -56,7 +52,7 @@ def load_dialogues(path: str | Path) -> list[Dialogue]:
                     (tuple(turns[0]["expected"]), tuple(turns[1]["expected"])),
                 )
             )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError) as exc:
             raise CorpusError(source, lineno, "dialogue", f"not a dialogue line: {exc}") from exc
     return dialogues
 

@@ -9,7 +9,6 @@ An abstained answer shows nothing, so it scores as a miss on in-scope questions.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from itertools import product
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from qa.corpus.model import FRONT_KINDS, CorpusError
-from qa.measure.inputs import read_text
+from qa.measure.inputs import json_lines
 from qa.measure.metrics import first_rank, hit_at, mean, percentile, reciprocal_rank, share
 from qa.search import Abstention, Answer, Searcher
 
@@ -60,13 +59,7 @@ def load_questions(path: str | Path) -> list[Question]:
     path = Path(path)
     questions: list[Question] = []
     seen: set[str] = set()
-    for lineno, line in enumerate(read_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(path, lineno, "json", exc.msg) from exc
+    for lineno, rec in json_lines(path):
         if not isinstance(rec, dict) or set(rec) != _KEYS:
             raise CorpusError(path, lineno, "keys", f"expected exactly the keys {sorted(_KEYS)}")
         if rec["lang"] not in LANGS or rec["kind"] not in KINDS:

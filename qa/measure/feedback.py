@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from qa.corpus.model import CorpusError
-from qa.measure.inputs import read_text
+from qa.measure.inputs import json_lines
 from qa.lang.text import detect_lang
 from qa.measure.evaluate import Question
 
@@ -85,13 +85,7 @@ def read_feedback(path: str | os.PathLike[str]) -> list[Feedback]:
     """Every report in the file; a damaged line raises CorpusError naming it."""
     source = Path(path)
     reports: list[Feedback] = []
-    for lineno, line in enumerate(read_text(source).splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(source, lineno, "json", exc.msg) from exc
+    for lineno, rec in json_lines(source):
         if not isinstance(rec, dict) or rec.get("type") != FEEDBACK_TYPE or not isinstance(rec.get("question"), str):
             raise CorpusError(source, lineno, "feedback", 'not a feedback line (needs "type": "feedback" and a "question")')
         reports.append(

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from qa.corpus.model import CorpusError
 
-__all__ = ["read_text", "read_json"]
+__all__ = ["read_text", "read_json", "json_lines"]
 
 
 def read_text(path: Path) -> str:
@@ -35,3 +35,15 @@ def read_json(path: Path) -> Any:
         return json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise CorpusError(path, exc.lineno, "json", exc.msg) from exc
+
+
+def json_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, record) for every non-blank line; CorpusError as for :func:`read_text`, or for a line
+    that does not parse."""
+    for lineno, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield lineno, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(path, lineno, "json", exc.msg) from exc
