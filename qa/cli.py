@@ -36,13 +36,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _searcher(corpus: str | None, *, model: str = "e5+use", progress: bool = True, abstain: bool = True) -> Searcher:
+def _searcher(corpus: str | None, *, model: str | None = "e5+use", progress: bool = True, abstain: bool = True) -> Searcher:
+    """The searcher over ``corpus`` (default: the bundled one); ``model=None`` loads no model at all."""
     from qa.corpus.library import default_corpus, index_dir_for, load_library
     from qa.search import Searcher
 
     path = Path(corpus) if corpus else default_corpus()
     library = load_library(path, log=_err, progress=progress)
     return Searcher(library, embedder=model, index_dir=index_dir_for(path), abstain=abstain, log=_err, progress=progress)
+
+
+def _needs_model(question: str, retriever: str) -> bool:
+    """A citation lookup and BM25 need no embedding model: loading it would cost seconds for nothing."""
+    from qa.lang.cite import find_citation
+    from qa.lang.text import clean_question
+
+    citation = find_citation(clean_question(question)[0])
+    return retriever != "bm25" and not (citation is not None and citation.only)
 
 
 def _err(message: str) -> None:
@@ -113,7 +123,8 @@ def _print_answer(answer: Answer) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    searcher = _searcher(args.corpus, model=args.model, progress=not args.json)
+    model = args.model if _needs_model(args.question, args.retriever) else None
+    searcher = _searcher(args.corpus, model=model, progress=not args.json)
     answer = searcher.search(args.question, k=args.k, retriever=args.retriever, chapter=args.chapter)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))

@@ -279,3 +279,18 @@ def test_serve_reports_a_bad_qa_port(capsys: pytest.CaptureFixture[str], monkeyp
     monkeypatch.setenv("QA_PORT", "http")
     assert main(["serve", "--model", "hash"]) == 2
     _one_line_error(capsys, "QA_PORT", "'http'")
+
+
+@pytest.mark.parametrize("argv", [["ask", "第三条"], ["ask", "Art. 3(2)", "--json"], ["ask", "充电设施", "--retriever", "bm25"]])
+def test_citations_and_bm25_load_no_model(argv: list[str]) -> None:
+    """A citation lookup or BM25 answers without importing torch or an embedding model (a cold start)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from qa.cli import main; rc = main(sys.argv[1:]); "
+        "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules, 'a model was loaded'; sys.exit(rc)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "第三条" in done.stdout or "Art. 3" in done.stdout or "第三十五条" in done.stdout
