@@ -9,19 +9,17 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
+from typing import TYPE_CHECKING, NoReturn, Sequence
 
 from qa import config
 from qa.corpus.model import CorpusError
-from qa.measure.metrics import COMPARED_RETRIEVERS
+from qa.measure import commands
 from qa.models import EMBEDDERS, ModelConversionError
 from qa.search.searcher import RETRIEVERS
 
 if TYPE_CHECKING:
-    from qa.measure.evaluate import Question
     from qa.search.searcher import Answer, Searcher
 
 __all__ = ["main", "build_parser"]
@@ -36,14 +34,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _searcher(corpus: str | None, *, model: str | None = "e5+use", progress: bool = True, abstain: bool = True) -> Searcher:
-    """The searcher over ``corpus`` (default: the bundled one); ``model=None`` loads no model at all."""
-    from qa.corpus.library import default_corpus, index_dir_for, load_library
-    from qa.search import Searcher
+def _searcher(corpus: str | None, *, model: str | None = "e5+use", progress: bool = True) -> Searcher:
+    from qa.search.searcher import open_corpus
 
-    path = Path(corpus) if corpus else default_corpus()
-    library = load_library(path, log=_err, progress=progress)
-    return Searcher(library, embedder=model, index_dir=index_dir_for(path), abstain=abstain, log=_err, progress=progress)
+    return open_corpus(corpus, model=model, progress=progress, log=_err)
 
 
 def _needs_model(question: str, retriever: str) -> bool:
@@ -130,129 +124,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
         _print_answer(answer)
-    return 0
-
-
-def _questions(path: str, load_questions: Callable[[str], list[Question]]) -> list[Question]:
-    """A question set, or the reviewed reports of an app feedback file (``qa serve --feedback``)."""
-    from qa.measure.feedback import feedback_questions, is_feedback_file
-
-    if not Path(path).is_file() or not is_feedback_file(path):
-        return load_questions(path)
-    questions, left_out = feedback_questions(path)
-    _err(f"{path}: {len(questions)} reviewed feedback reports as questions; {left_out} left out (not reviewed, or no right article named)")
-    return questions
-
-
-def cmd_dialogues(args: argparse.Namespace) -> int:
-    from qa.measure.dialogues import load_dialogues, run_dialogues, summarize_dialogues
-
-    dialogues = load_dialogues(args.dialogues)
-    outcomes = run_dialogues(_searcher(args.corpus, model=args.model, progress=not args.json), dialogues, retriever=args.retriever)
-    summary = summarize_dialogues(outcomes)
-    if args.json:
-        print(json.dumps(summary, ensure_ascii=False))
-        return 0
-    print(f"{summary['n']} dialogues · second turn hit@3: alone {summary['hit_at_3_alone']}, with the follow-up rule {summary['hit_at_3_with_rule']}")
-    for lang, figures in summary["by_lang"].items():  # type: ignore[attr-defined]
-        print(f"  {lang}: n {figures['n']}, alone {figures['hit_at_3_alone']}, with the rule {figures['hit_at_3_with_rule']}")
-    print(f"  readings: {summary['rules']}")
-    if args.verbose:
-        for o in outcomes:
-            if not o.with_rule_hit:
-                print(f"  miss {o.dialogue.id} ({o.rule}): {o.dialogue.questions[1]!r} expected {list(o.dialogue.expected[1])}, got {list(o.with_rule_returned)}")
-    return 0
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    from qa.measure.evaluate import calibrate, format_table, load_questions, run, summarize
-
-    from qa.measure.crossval import folds_json, format_folds, leave_one_out, load_sets
-
-    corpora: list[str] = list(args.corpus or [])
-    questions_files: list[str] = list(args.questions or [])
-    if args.sets:
-        chosen_sets = load_sets(args.sets, log=_err)
-        corpora += [str(s.corpus) for s in chosen_sets]
-        questions_files += [str(s.questions) for s in chosen_sets]
-    if not questions_files or len(corpora) != len(questions_files):
-        _err("qa eval: error: give --sets FILE, or one --corpus for each --questions file, in the same order (see qa eval --help)")
-        return 2
-    if args.cross_validate and (len(questions_files) < 3 or args.no_abstain):
-        _err("qa eval: error: --cross-validate needs at least three question sets and abstention on (see qa eval --help)")
-        return 2
-    args.questions = questions_files
-    question_sets = [_questions(path, load_questions) for path in questions_files]  # every file checked before a model loads
-    retrievers = list(COMPARED_RETRIEVERS) if args.compare else [args.retriever]
-    report: dict = {}
-    outcomes_by: dict[str, list] = {r: [] for r in retrievers}
-    hybrid_by_set: dict[str, list] = {}
-    searchers: list[tuple[str, Searcher, list]] = []
-    for corpus, questions_file, questions in zip(corpora, args.questions, question_sets):
-        searcher = _searcher(corpus, model=args.model, progress=not args.json, abstain=not args.no_abstain)
-        searchers.append((str(questions_file), searcher, questions))
-        for retriever in retrievers:
-            outcomes = run(searcher, questions, retriever=retriever)
-            outcomes_by[retriever] += outcomes
-            if retriever == "hybrid":
-                hybrid_by_set[str(questions_file)] = outcomes
-            summary = summarize(outcomes)
-            report.setdefault(retriever, {})[str(questions_file)] = summary
-            if not args.json:
-                print(format_table(summary, f"\n== {questions_file} · {retriever}"))
-                if args.verbose:
-                    for miss in summary["misses"]:
-                        print("  miss:", json.dumps(miss, ensure_ascii=False))
-    if len(args.questions) > 1:
-        for retriever in retrievers:
-            pooled = summarize(outcomes_by[retriever])
-            report[retriever]["pooled"] = pooled
-            if not args.json:
-                print(format_table(pooled, f"\n== all {len(args.questions)} sets pooled · {retriever}"))
-    all_outcomes = outcomes_by["hybrid" if "hybrid" in outcomes_by else retrievers[0]]
-    result: dict = report[retrievers[0]][str(args.questions[0])] if len(retrievers) == 1 and len(args.questions) == 1 else report
-    if args.calibrate:
-        thresholds, figures = calibrate(all_outcomes)
-        chosen = {name: getattr(thresholds, name) for name in ("dense_zh", "dense_en", "lexical_zh", "lexical_en")}
-        result = {"report": result, "calibrated": chosen | figures}
-        if not args.json:
-            print(f"\ncalibrated thresholds: {chosen} → {figures}")
-    if args.cross_validate:
-        if not hybrid_by_set:
-            for name, searcher, questions in searchers:
-                hybrid_by_set[name] = run(searcher, questions, retriever="hybrid")
-        folds = leave_one_out(searchers, hybrid_by_set)
-        result = {"report": result, "cross_validated": folds_json(folds)}
-        if not args.json:
-            print("\n" + format_folds(folds))
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    return 0
-
-
-def cmd_stard(args: argparse.Namespace) -> int:
-    from qa.corpus.library import load_library
-    from qa.search import Searcher
-    from qa.measure.stard import format_report, load_queries, map_labels, run, split_of
-
-    queries_path = Path(args.queries) if args.queries else config.stard_queries()
-    library_path = Path(args.library) if args.library else config.library_dir()
-    for what, path in (("questions", queries_path), ("library", library_path)):
-        if not path.exists():
-            _err(f"error: STARD {what} not found at {path} (is ../shared beside the project?)")
-            return 2
-    queries = load_queries(queries_path)
-    if args.split != "all":
-        queries = [q for q in queries if split_of(q) == args.split]
-    queries = queries[: args.limit]
-    library = load_library(library_path, log=_err, progress=not args.json, exclude=args.exclude if args.exclude is not None else ["DLC"])
-    labels = map_labels(library, queries)
-    retrievers = args.retriever or list(COMPARED_RETRIEVERS)
-    embedder = None if retrievers == ["bm25"] else args.model
-    folder = Path(args.index_dir or os.environ.get("QA_INDEX_DIR") or config.index_root() / f"stard-{library_path.name}")
-    searcher = Searcher(library, embedder=embedder, index_dir=folder, abstain=False, log=_err, progress=not args.json)
-    report = run(searcher, queries, labels, retrievers, progress=not args.json)
-    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
     return 0
 
 
@@ -353,7 +224,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("--verbose", action="store_true", help="list the questions that missed")
     p.add_argument("--json", action="store_true", help="print one JSON object with n, hit_at_1/3/5, mrr, abstain_accuracy, false_abstain_rate, by_kind, by_lang")
-    p.set_defaults(func=cmd_eval)
+    p.set_defaults(func=commands.cmd_eval)
 
     p = sub.add_parser(
         "dialogues",
@@ -366,7 +237,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
     p.add_argument("--verbose", action="store_true", help="list the dialogues whose second turn missed")
     p.add_argument("--json", action="store_true", help="print one JSON object: n, hit_at_3_alone, hit_at_3_with_rule, by_lang, rules")
-    p.set_defaults(func=cmd_dialogues)
+    p.set_defaults(func=commands.cmd_dialogues)
 
     p = sub.add_parser(
         "stard",
@@ -384,7 +255,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
     p.add_argument("--index-dir", help="where the library's index lives (default: index/stard-<library folder name>)")
     p.add_argument("--json", action="store_true", help="print one JSON object: mapped_share, unmapped, and per retriever recall_at_5/10/100, hit_at_1, mrr, p50_ms, p95_ms")
-    p.set_defaults(func=cmd_stard)
+    p.set_defaults(func=commands.cmd_stard)
 
     from qa.measure import bench
     from qa.measure import loadtest

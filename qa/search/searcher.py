@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from qa.models import Embedder
 
 # Also importable from here, where they were defined before the split.
-__all__ = ["Searcher", "Prepared", "RETRIEVERS", "DENSE_CANDIDATES", "Answer", "Hit", "FrontHit", "Highlight"]
+__all__ = ["Searcher", "Prepared", "open_corpus", "RETRIEVERS", "DENSE_CANDIDATES", "Answer", "Hit", "FrontHit", "Highlight"]
 
 
 @dataclass(frozen=True)
@@ -268,3 +268,17 @@ class Searcher:
 
 def _said(answer: Answer, message: Message) -> Answer:
     return replace(answer, message=message.zh, message_en=message.en)
+
+
+def open_corpus(
+    corpus: str | Path | None, *, model: "Embedder | str | None" = "e5+use", progress: bool = True, abstain: bool = True, log: Callable[[str], None] = print
+) -> Searcher:
+    """A searcher over a corpus folder, folder of corpora or documents (default: ``$QA_CORPUS`` or the bundled
+    corpus), with its index in ``config.index_dir_for(corpus)``; ``model=None`` loads no model at all."""
+    from qa.corpus.library import default_corpus, load_library
+    from qa.config import index_dir_for
+
+    path = Path(corpus) if corpus else default_corpus()
+    library = load_library(path, log=log, progress=progress)
+    return Searcher(library, embedder=model, index_dir=index_dir_for(path), abstain=abstain, log=log, progress=progress)
+

@@ -1,0 +1,156 @@
+"""The measurement commands of the CLI: ``qa eval``, ``qa dialogues``, ``qa stard``.
+
+``qa.cli`` registers their options and calls them; they only glue the measure modules to a searcher and
+print. Every user mistake is a CorpusError or a one-line message with exit 2 (``qa.cli.main`` reports it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from qa import config
+from qa.measure.metrics import COMPARED_RETRIEVERS
+
+if TYPE_CHECKING:
+    from qa.measure.evaluate import Question
+    from qa.search.searcher import Searcher
+
+__all__ = ["cmd_dialogues", "cmd_eval", "cmd_stard"]
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _open(corpus: str | None, *, model: str | None = "e5+use", progress: bool = True, abstain: bool = True) -> Searcher:
+    from qa.search.searcher import open_corpus
+
+    return open_corpus(corpus, model=model, progress=progress, abstain=abstain, log=_err)
+
+
+def _questions(path: str, load_questions: Callable[[str], list[Question]]) -> list[Question]:
+    """A question set, or the reviewed reports of an app feedback file (``qa serve --feedback``)."""
+    from qa.measure.feedback import feedback_questions, is_feedback_file
+
+    if not Path(path).is_file() or not is_feedback_file(path):
+        return load_questions(path)
+    questions, left_out = feedback_questions(path)
+    _err(f"{path}: {len(questions)} reviewed feedback reports as questions; {left_out} left out (not reviewed, or no right article named)")
+    return questions
+
+
+def cmd_dialogues(args: argparse.Namespace) -> int:
+    from qa.measure.dialogues import load_dialogues, run_dialogues, summarize_dialogues
+
+    dialogues = load_dialogues(args.dialogues)
+    outcomes = run_dialogues(_open(args.corpus, model=args.model, progress=not args.json), dialogues, retriever=args.retriever)
+    summary = summarize_dialogues(outcomes)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    print(f"{summary['n']} dialogues · second turn hit@3: alone {summary['hit_at_3_alone']}, with the follow-up rule {summary['hit_at_3_with_rule']}")
+    for lang, figures in summary["by_lang"].items():  # type: ignore[attr-defined]
+        print(f"  {lang}: n {figures['n']}, alone {figures['hit_at_3_alone']}, with the rule {figures['hit_at_3_with_rule']}")
+    print(f"  readings: {summary['rules']}")
+    if args.verbose:
+        for o in outcomes:
+            if not o.with_rule_hit:
+                print(f"  miss {o.dialogue.id} ({o.rule}): {o.dialogue.questions[1]!r} expected {list(o.dialogue.expected[1])}, got {list(o.with_rule_returned)}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qa.measure.evaluate import calibrate, format_table, load_questions, run, summarize
+
+    from qa.measure.crossval import folds_json, format_folds, leave_one_out, load_sets
+
+    corpora: list[str] = list(args.corpus or [])
+    questions_files: list[str] = list(args.questions or [])
+    if args.sets:
+        chosen_sets = load_sets(args.sets, log=_err)
+        corpora += [str(s.corpus) for s in chosen_sets]
+        questions_files += [str(s.questions) for s in chosen_sets]
+    if not questions_files or len(corpora) != len(questions_files):
+        _err("qa eval: error: give --sets FILE, or one --corpus for each --questions file, in the same order (see qa eval --help)")
+        return 2
+    if args.cross_validate and (len(questions_files) < 3 or args.no_abstain):
+        _err("qa eval: error: --cross-validate needs at least three question sets and abstention on (see qa eval --help)")
+        return 2
+    args.questions = questions_files
+    question_sets = [_questions(path, load_questions) for path in questions_files]  # every file checked before a model loads
+    retrievers = list(COMPARED_RETRIEVERS) if args.compare else [args.retriever]
+    report: dict = {}
+    outcomes_by: dict[str, list] = {r: [] for r in retrievers}
+    hybrid_by_set: dict[str, list] = {}
+    searchers: list[tuple[str, Searcher, list]] = []
+    for corpus, questions_file, questions in zip(corpora, args.questions, question_sets):
+        searcher = _open(corpus, model=args.model, progress=not args.json, abstain=not args.no_abstain)
+        searchers.append((str(questions_file), searcher, questions))
+        for retriever in retrievers:
+            outcomes = run(searcher, questions, retriever=retriever)
+            outcomes_by[retriever] += outcomes
+            if retriever == "hybrid":
+                hybrid_by_set[str(questions_file)] = outcomes
+            summary = summarize(outcomes)
+            report.setdefault(retriever, {})[str(questions_file)] = summary
+            if not args.json:
+                print(format_table(summary, f"\n== {questions_file} · {retriever}"))
+                if args.verbose:
+                    for miss in summary["misses"]:
+                        print("  miss:", json.dumps(miss, ensure_ascii=False))
+    if len(args.questions) > 1:
+        for retriever in retrievers:
+            pooled = summarize(outcomes_by[retriever])
+            report[retriever]["pooled"] = pooled
+            if not args.json:
+                print(format_table(pooled, f"\n== all {len(args.questions)} sets pooled · {retriever}"))
+    all_outcomes = outcomes_by["hybrid" if "hybrid" in outcomes_by else retrievers[0]]
+    result: dict = report[retrievers[0]][str(args.questions[0])] if len(retrievers) == 1 and len(args.questions) == 1 else report
+    if args.calibrate:
+        thresholds, figures = calibrate(all_outcomes)
+        chosen = {name: getattr(thresholds, name) for name in ("dense_zh", "dense_en", "lexical_zh", "lexical_en")}
+        result = {"report": result, "calibrated": chosen | figures}
+        if not args.json:
+            print(f"\ncalibrated thresholds: {chosen} → {figures}")
+    if args.cross_validate:
+        if not hybrid_by_set:
+            for name, searcher, questions in searchers:
+                hybrid_by_set[name] = run(searcher, questions, retriever="hybrid")
+        folds = leave_one_out(searchers, hybrid_by_set)
+        result = {"report": result, "cross_validated": folds_json(folds)}
+        if not args.json:
+            print("\n" + format_folds(folds))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+def cmd_stard(args: argparse.Namespace) -> int:
+    from qa.corpus.library import load_library
+    from qa.search import Searcher
+    from qa.measure.stard import format_report, load_queries, map_labels, run, split_of
+
+    queries_path = Path(args.queries) if args.queries else config.stard_queries()
+    library_path = Path(args.library) if args.library else config.library_dir()
+    for what, path in (("questions", queries_path), ("library", library_path)):
+        if not path.exists():
+            _err(f"error: STARD {what} not found at {path} (is ../shared beside the project?)")
+            return 2
+    queries = load_queries(queries_path)
+    if args.split != "all":
+        queries = [q for q in queries if split_of(q) == args.split]
+    queries = queries[: args.limit]
+    library = load_library(library_path, log=_err, progress=not args.json, exclude=args.exclude if args.exclude is not None else ["DLC"])
+    labels = map_labels(library, queries)
+    retrievers = args.retriever or list(COMPARED_RETRIEVERS)
+    embedder = None if retrievers == ["bm25"] else args.model
+    folder = Path(args.index_dir or os.environ.get("QA_INDEX_DIR") or config.index_root() / f"stard-{library_path.name}")
+    searcher = Searcher(library, embedder=embedder, index_dir=folder, abstain=False, log=_err, progress=not args.json)
+    report = run(searcher, queries, labels, retrievers, progress=not args.json)
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
+    return 0
