@@ -49,3 +49,10 @@ def test_inserted_articles_have_their_own_browser_entry(tmp_path: Path) -> None:
     assert "第十七条" in plain and "第十七条之一" not in plain
     assert "第十七条之一" in inserted and "已满七十五周岁的人故意犯罪的" in inserted
     assert "没有第十七条之九" in article_view_html(searcher, "17-9")
+
+
+def test_banner_says_when_a_lenient_import_left_the_structure_out() -> None:
+    damaged = replace(partial_regulation(), declared_articles=2, structure_warnings=("lost-heading: line 3", "lost-heading: line 9"))
+    banner = banner_html([damaged])
+    assert "qa-structure" in banner and "2处章节标题缺损" in banner and "2 damaged chapter or section heading(s)" in banner
+    assert "qa-structure" not in banner_html([replace(damaged, structure_warnings=())])

@@ -41,7 +41,8 @@ class ArticleSource(Protocol):
 
 
 def banner_html(library: Sequence[Regulation]) -> str:
-    """Title and the honesty banner for every regulation that is only partly loaded."""
+    """Title and the honesty banners: for every regulation that is only partly loaded, and for every one
+    whose chapter structure a lenient import left out (``Regulation.structure_warnings``)."""
     parts = ['<div class="qa-header">']
     if len(library) == 1:
         reg = library[0]
@@ -63,6 +64,18 @@ def banner_html(library: Sequence[Regulation]) -> str:
             "问答与浏览不涉及这些条文。请下载官方全文并用 <code>qa import 文件 --out corpus</code> 载入。</p>"
             f"<p>This copy holds {safe_text(reg.coverage_en())} only; the rest are not loaded and cannot be "
             "answered or browsed. Load the official text with <code>qa import FILE --out corpus</code>.</p>"
+            "</div>"
+        )
+    for reg in library:
+        if not reg.structure_warnings:
+            continue
+        n = len(reg.structure_warnings)
+        parts.append(
+            '<div class="qa-banner qa-structure" role="status">'
+            f"<p>⚠ 《{safe_text(reg.title)}》的原文件有{n}处章节标题缺损，导入时略去了这些章、节结构；"
+            "每一条都按原条号保留，检索与引用不受影响，但所示章节不是官方的章节划分。</p>"
+            f"<p>The source file of this regulation had {n} damaged chapter or section heading(s); the import left "
+            "that structure out. Every article is kept with its own number, but the chapters shown are not the official ones.</p>"
             "</div>"
         )
     parts.append("</div>")
