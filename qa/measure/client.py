@@ -12,7 +12,7 @@ import ipaddress
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 from urllib.parse import urlsplit
 
 __all__ = ["SearchClient", "Readiness", "wait_until_ready", "is_loopback_url", "READY_PROBE"]
