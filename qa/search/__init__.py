@@ -2,16 +2,22 @@
 
 :mod:`.citations` resolves direct citations, :mod:`.fusion` ranks and weighs evidence over score
 arrays, :mod:`.highlight` marks the answering sentences, :mod:`.messages` holds every sentence shown,
-and :class:`Searcher` runs them in order.
+and :class:`Searcher` runs them in order; :mod:`.followup` reads a short question with the previous answer.
 """
 
 from qa.search.fusion import DENSE_CANDIDATES, RETRIEVERS, Abstention, Ranking
-from qa.search.searcher import Prepared, Searcher
+from qa.search.followup import Reading, Turn, ask_follow_up, read_follow_up
+from qa.search.searcher import Prepared, Searcher, open_corpus
 from qa.search.types import Answer, FrontHit, Highlight, Hit, Relevance
 
 __all__ = [
     "Searcher",
     "Prepared",
+    "open_corpus",
+    "Turn",
+    "Reading",
+    "ask_follow_up",
+    "read_follow_up",
     "Answer",
     "Hit",
     "FrontHit",
