@@ -26,6 +26,7 @@ from qa.lang.roles import question_roles, residual
 from qa.lang.text import clean_question, detect_lang
 from qa.search import fusion, messages
 from qa.search.citations import Citations
+from qa.search.cache import DEFAULT_SIZE, AnswerCache
 from qa.search.fusion import DENSE_CANDIDATES, RETRIEVERS, Abstention, ArticleSignals, Ranking
 from qa.search.highlight import article_hit
 from qa.search.messages import Message
@@ -80,12 +81,14 @@ class Searcher:
         abstain: bool = True,
         log: Callable[[str], None] = print,
         progress: bool = True,
+        cache_size: int = DEFAULT_SIZE,
     ):
         self.library = tuple(library)
         self.ranking = ranking or Ranking()
         self.abstention = abstention or Abstention()
         self.abstain = abstain
         self.log = log
+        self.cache = AnswerCache(cache_size)
         self.docs: list[tuple[int, Article]] = [(r, a) for r, reg in enumerate(self.library) for a in reg.articles]
         self.lexical = load_lexical(self.library, index_dir, progress=progress, log=log)
         self.citations = Citations(self.library, [a for _, a in self.docs], self.lexical)
@@ -141,9 +144,14 @@ class Searcher:
     # ------------------------------------------------------------ public API
 
     def search(self, question: str, k: int = 5, retriever: str = "hybrid", chapter: int | None = None, *, abstain: bool | None = None) -> Answer:
-        """Answer ``question`` with up to ``k`` articles (optionally within one chapter)."""
+        """Answer ``question`` with up to ``k`` articles (optionally within one chapter); an answer asked
+        for again with the same settings comes from :attr:`cache` (``cache_size=0`` turns it off)."""
         started = time.perf_counter()
-        answer = self.answer(self.prepare(question, k, retriever, chapter), abstain=abstain)
+        key = (clean_question(question), k, retriever, chapter, self.abstain if abstain is None else abstain, self.ranking, self.abstention, self.dense_ready)
+        answer = self.cache.get(key)
+        if answer is None:
+            answer = self.answer(self.prepare(question, k, retriever, chapter), abstain=abstain)
+            self.cache.put(key, answer)
         return replace(answer, elapsed_ms=round((time.perf_counter() - started) * 1000, 2))
 
     def article_hit(self, number: int, regulation: int = 0, paragraph: int | None = None, suffix: int = 0) -> Hit | None:

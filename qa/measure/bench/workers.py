@@ -175,7 +175,7 @@ def worker_start(spec: WorkerSpec) -> Start:
 
     imported = time.time() - spec.launched
     library = load_library(spec.corpus, log=_err)
-    searcher = Searcher(library, embedder=spec.model, index_dir=Path(spec.folder), background=True, log=lambda m: None, progress=False)
+    searcher = Searcher(library, embedder=spec.model, index_dir=Path(spec.folder), background=True, log=lambda m: None, progress=False, cache_size=0)
     first = searcher.search(CITATION_QUESTION, k=3, retriever="hybrid")
     first_s = time.time() - spec.launched
     searcher.wait_ready()
@@ -203,7 +203,7 @@ def worker_measure(spec: WorkerSpec) -> Measure:
     after_model, _ = rss_mb()
     folder = Path(spec.folder)
     started = time.perf_counter()
-    searcher = Searcher(library, embedder=embedder, index_dir=folder, background=False, log=_err, progress=False)
+    searcher = Searcher(library, embedder=embedder, index_dir=folder, background=False, log=_err, progress=False, cache_size=0)
     searcher_s = time.perf_counter() - started
     after_searcher, _ = rss_mb()
     dense = searcher.dense_index
@@ -217,6 +217,7 @@ def worker_measure(spec: WorkerSpec) -> Measure:
     del extra
 
     asked = questions(spec.queries)
+    # (The searchers above keep no answer cache, so repeated questions are measured, not remembered.)
     # Warm-up, in both languages: USE loads its weights lazily on its first call (~1.3 s), and with
     # e5+use only English questions call it.
     for q in asked[: min(10, len(asked))] + [WARMUP_EN]:
