@@ -50,4 +50,21 @@ def test_reports_go_to_the_named_file_only(hash_searcher: Searcher, tmp_path: Pa
     assert "recorded" in report_wrong(state, 35, path)
     record = json.loads(path.read_text(encoding="utf-8"))
     assert (record["question"], record["shown"], record["correct"], record["reviewed"]) == ("第三十六条", [36], [35], False)
-    assert report_choices(hash_searcher, state)[0] == ("第一条 / Article 1", 1) and len(report_choices(hash_searcher, state)) == 43
+    assert report_choices(hash_searcher)[0] == ("第一条 / Article 1", 1) and len(report_choices(hash_searcher)) == 43
+
+
+def test_exports_are_written_once_and_old_ones_removed(hash_searcher: Searcher) -> None:
+    import os
+    import time
+
+    from qa.app.conversation import EXPORT_MAX_AGE
+
+    _, state = _two_turns(hash_searcher)
+    _, first = export_markdown(hash_searcher, state, {})
+    _, again = export_markdown(hash_searcher, state, {})
+    assert first == again and first is not None
+    folder = Path(first).parent
+    stale = time.time() - EXPORT_MAX_AGE - 10
+    os.utime(folder, (stale, stale))
+    _, other = export_markdown(hash_searcher, Conversation(hash_searcher.search("第十二条"), "第十二条"), {})
+    assert other is not None and Path(other).is_file() and not folder.exists()

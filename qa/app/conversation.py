@@ -6,9 +6,12 @@ only when the deployer names a feedback file).
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import tempfile
+import time
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -19,7 +22,10 @@ from qa.present.markdown import answer_markdown, deep_link, markdown_filename
 from qa.search.followup import Turn, ask_follow_up
 from qa.search.searcher import Answer
 
-__all__ = ["Conversation", "converse", "export_markdown", "report_choices", "report_wrong"]
+__all__ = ["Conversation", "EXPORT_MAX_AGE", "converse", "export_markdown", "report_choices", "report_wrong"]
+
+#: Exported files older than this (seconds) are removed when the next one is written.
+EXPORT_MAX_AGE = 3600
 
 
 @dataclass(frozen=True)
@@ -63,13 +69,32 @@ def export_markdown(engine: Engine, conversation: Conversation | None, headers: 
     regulations = {r.id: r for r in engine.library}
     link = deep_link(_base_url(headers, scheme), conversation.query or conversation.answer.question)
     text = answer_markdown(conversation.answer, regulations, link=link)
-    folder = Path(tempfile.mkdtemp(prefix="qa-export-"))
-    path = folder / markdown_filename(conversation.answer)
-    path.write_text(text, encoding="utf-8")
-    return text, str(path)
+    return text, str(_export_file(text, markdown_filename(conversation.answer)))
 
 
-def report_choices(engine: Engine, conversation: Conversation | None) -> list[tuple[str, int]]:
+@lru_cache(maxsize=1)
+def _export_root() -> Path:
+    """One folder per process for the files the download button serves."""
+    return Path(tempfile.mkdtemp(prefix="qa-export-"))
+
+
+def _export_file(text: str, name: str) -> Path:
+    """``text`` as ``name`` in a folder named by its content, so an answer exported again is written once;
+    folders older than :data:`EXPORT_MAX_AGE` are removed on the way (every answer is exported, few downloaded)."""
+    root = _export_root()
+    cutoff = time.time() - EXPORT_MAX_AGE
+    for old in root.iterdir():
+        if old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
+    folder = root / hashlib.sha256(f"{name}\n{text}".encode()).hexdigest()[:16]
+    path = folder / name
+    if not path.is_file():
+        folder.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def report_choices(engine: Engine) -> list[tuple[str, int]]:
     """The articles a visitor may name as the right one: every loaded article of the first regulation."""
     if not engine.library:
         return []

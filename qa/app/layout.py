@@ -176,7 +176,8 @@ def build_app(searcher: Engine, *, examples: Sequence[str] = EXAMPLES, title: st
     events = Events(searcher, feedback)
     opening = handlers.opening_view(searcher)
 
-    with gr.Blocks(title=page_title, analytics_enabled=False) as demo:
+    # Gradio keeps a copy of every file it serves (the Markdown downloads): clear those after an hour too.
+    with gr.Blocks(title=page_title, analytics_enabled=False, delete_cache=(talk.EXPORT_MAX_AGE, talk.EXPORT_MAX_AGE)) as demo:
         gr.HTML(banner_html(library), elem_id="qa-banner")
         with gr.Tabs(selected="ask") as tabs:
             with gr.Tab(I18N("tab_ask"), id="ask"):
@@ -228,7 +229,7 @@ def build_app(searcher: Engine, *, examples: Sequence[str] = EXAMPLES, title: st
                 with gr.Accordion(I18N("wrong"), open=False, visible=feedback is not None, elem_id="qa-feedback"):
                     with gr.Row():
                         right_article = gr.Dropdown(
-                            talk.report_choices(searcher, None), value=None, label=I18N("right_article"), elem_id="qa-right-article", scale=3
+                            talk.report_choices(searcher), value=None, label=I18N("right_article"), elem_id="qa-right-article", scale=3
                         )
                         report = gr.Button(I18N("report"), elem_id="qa-report", scale=1, min_width=80)
                     report_status = gr.Markdown(elem_id="qa-report-status")
