@@ -9,6 +9,7 @@ to its in-sample figure. ``tests/eval/sets.json`` names the sets and their regul
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -40,11 +41,11 @@ class Fold:
     in_sample_outcomes: tuple[Outcome, ...]
     held_out_outcomes: tuple[Outcome, ...]
 
-    @property
+    @cached_property
     def in_sample(self) -> dict[str, Any]:
         return summarize(self.in_sample_outcomes)
 
-    @property
+    @cached_property
     def held_out(self) -> dict[str, Any]:
         return summarize(self.held_out_outcomes)
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -56,10 +56,10 @@ class Feedback:
 
 def append_feedback(path: str | os.PathLike[str], report: Feedback) -> Feedback:
     """Append ``report`` (stamped with the time and language) as one line; safe across threads."""
-    stamped = Feedback(
-        **{**asdict(report), "shown": report.shown, "correct": report.correct,
-           "time": report.time or datetime.now(timezone.utc).isoformat(timespec="seconds"),
-           "lang": report.lang or detect_lang(report.question)}
+    stamped = replace(
+        report,
+        time=report.time or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        lang=report.lang or detect_lang(report.question),
     )
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
