@@ -22,6 +22,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence, TypedDict
 
@@ -195,7 +196,7 @@ class LexicalIndex:
         n = max(len(self.keys), 1)
         return [(t, math.log(1 + n / (1 + self.df.get(t, 0)))) for t in dict.fromkeys(tokens(text))]
 
-    @property
+    @cached_property
     def untranslated(self) -> np.ndarray:
         """Per article, True where there is no translation of ours (English is matched through CC-CEDICT)."""
         mask = np.ones(len(self.keys), bool)
@@ -228,10 +229,8 @@ class LexicalIndex:
                     covered[i] = coverage(terms, words)
             if not chinese:
                 return scores, covered
-            translated = np.zeros(len(self.keys), bool)
-            translated[self.en_docs] = True
             zh_scores, zh_covered = self._chinese_scores(chinese, candidates)
-            return np.where(translated, scores, zh_scores), np.where(translated, covered, zh_covered)
+            return np.where(self.untranslated, zh_scores, scores), np.where(self.untranslated, zh_covered, covered)
         return self._chinese_scores(terms, candidates)
 
     def _chinese_scores(self, terms: Terms, candidates: int) -> tuple[np.ndarray, np.ndarray]:
