@@ -38,13 +38,21 @@ def test_another_tokeniser_or_format_version_rebuilds(tmp_path: Path, monkeypatc
     if change == "jieba":
         real = lexical_store._version
         monkeypatch.setattr(lexical_store, "_version", lambda package: "0.43.0" if package == "jieba" else real(package))
+    elif change == "tokens":
+        monkeypatch.setattr(lexical_store, "tokeniser_digest", lambda: "an edited tokeniser")
     else:
-        monkeypatch.setattr(lexical_store, f"{change.upper()}_VERSION", 99)
+        monkeypatch.setattr(lexical_store, "FORMAT_VERSION", 99)
     assert LexicalIndex.load(tmp_path, library) is None
     seen, log = _logged()
     load_or_build(library, tmp_path, log=log)
     assert len(seen) == 1 and f"built with {change}" in seen[0], seen
     assert read(tmp_path, library).corpus_hash == corpus_hash(library)
+
+
+def test_the_tokeniser_digest_covers_the_tokenising_modules() -> None:
+    """Reading every module named: a renamed or removed one fails here, not silently at a user's."""
+    lexical_store.tokeniser_digest.cache_clear()
+    assert len(lexical_store.tokeniser_digest()) == 16 and "qa.lang.text" in lexical_store.TOKENISER_MODULES
 
 
 def test_a_save_cut_short_leaves_a_store_that_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_dictionary: None) -> None:
