@@ -52,7 +52,7 @@ ENVIRONMENT: dict[str, str] = {
     "QA_HOST": "address the app listens on (default: 127.0.0.1)",
     "QA_PORT": "port the app listens on (default: 7860)",
     "QA_FEEDBACK": "JSON Lines file the app's 'Wrong answer?' reports go to (default: none, the control is off)",
-    "QA_QUERY_ENCODER": "how e5 encodes questions: onnx-int8, onnx or torch (default: see docs/models.md; passages always use torch)",
+    "QA_QUERY_ENCODER": "how e5 encodes questions: onnx (default), onnx-int8 or torch; passages always use torch",
 }
 
 
