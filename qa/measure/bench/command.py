@@ -15,7 +15,7 @@ from qa.measure.bench.host import machine
 from qa.measure.bench.report import render, targets
 from qa.measure.bench.results import BenchReport, Build, Measure, ScaleEntry, Start, WorkerSpec
 from qa.measure.bench.workers import run_worker, serve_worker
-from qa.models import EMBEDDERS
+from qa.models import EMBEDDERS, QUERY_ENCODERS, default_query_encoder
 
 __all__ = ["DESCRIPTION", "add_arguments", "run", "run_args", "main"]
 
@@ -39,10 +39,11 @@ def run(args: argparse.Namespace) -> BenchReport:
     queries = args.queries or (60 if args.quick else 300)
     model = args.model
     library = Path(args.library) if args.library else config.library_dir()
+    encoder = args.query_encoder or default_query_encoder() if "e5" in model else None
     common = WorkerSpec(model=model, corpus=str(corpus), library=str(library), queries=queries, max_embed_minutes=args.max_embed_minutes,
-                        ann_sweep=args.ann_sweep, folder=str(index_root / f"bundled-{_model_name(model)}"))
+                        ann_sweep=args.ann_sweep, folder=str(index_root / f"bundled-{_model_name(model)}"), query_encoder=encoder)
     started_on = machine()
-    _err(f"bench: bundled corpus {corpus.name}, model {model}, {queries} questions per retriever")
+    _err(f"bench: bundled corpus {corpus.name}, model {model}{f' (e5 questions: {encoder})' if encoder else ''}, {queries} questions per retriever")
     build = run_worker("build", common, Build, timeout=600)
     _err(f"  index build {build.index_build_s} s (model load {build.model_load_s} s)")
     start = run_worker("start", common, Start, timeout=600)
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> BenchReport:
         else:
             _err(f"  {scale_build.error}")
         scales.append(ScaleEntry(label, scale_build, measured))
-    report = BenchReport(model, queries, started_on, str(corpus), build, start, bundled, cold, scales)
+    report = BenchReport(model, queries, started_on, str(corpus), build, start, bundled, cold, scales, query_encoder=encoder)
     return replace(report, targets=targets(report))
 
 
@@ -85,6 +86,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print one JSON object: start_to_first_answer_s, index_build_s, query_ms.{dense,bm25,hybrid}.{p50,p95,p99}, ratios, memory, scales, targets")
     parser.add_argument("--scale", type=_scales, help="also measure corpora of about N articles from --library, e.g. 1000,10000,all")
     parser.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
+    parser.add_argument("--query-encoder", choices=QUERY_ENCODERS, help="how e5 encodes questions (default: $QA_QUERY_ENCODER, else the product's default); passages always use torch")
     parser.add_argument("--queries", type=int, help="questions per retriever (default 300; 60 with --quick)")
     parser.add_argument("--corpus", help="the bundled corpus (default: corpus/anhui-nev-clusters or $QA_CORPUS)")
     parser.add_argument("--library", help="folder of regulations for --scale, loaded as the app loads a library (default: $QA_LIBRARY, else $QA_SHARED/regulations/library)")
@@ -100,7 +102,11 @@ def run_args(args: argparse.Namespace) -> int:
     """Run the benchmark for parsed ``args``; print the table (or JSON); 1 if a bundled step failed."""
     if args.worker:
         return serve_worker(*args.worker)
-    report = run(args)
+    try:
+        report = run(args)
+    except ValueError as exc:  # QA_QUERY_ENCODER names no encoder
+        _err(f"error: {exc}")
+        return 2
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else render(report))
     for error in report.failed.values():
         _err(f"error: {error}")

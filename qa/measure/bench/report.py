@@ -6,15 +6,18 @@ import math
 from typing import Any
 
 from qa.measure.bench.results import BenchReport, Build, Measure, Target
-from qa.measure.metrics import COMPARED_RETRIEVERS
+from qa.measure.bench.stream import CacheRun
+from qa.measure.metrics import COMPARED_RETRIEVERS, Percentiles
 
 __all__ = ["TARGETS", "targets", "render"]
 
 TARGETS = {
-    "query_p95_bundled_ms": 30.0,
+    "query_p95_bundled_ms": 20.0,  # hybrid (issue 13)
+    "query_p99_bundled_ms": 30.0,
     "query_p95_full_ms": 100.0,
     "ann_recall_at_10": 0.98,
-    "hybrid_over_dense": 1.5,
+    "hybrid_over_dense": 1.3,
+    "hybrid_over_dense_scale": 1.5,
     "index_build_bundled_s": 5.0,
     "start_to_first_answer_s": 10.0,
 }
@@ -35,8 +38,11 @@ def targets(report: BenchReport) -> list[Target]:
     def at_most(name: str, goal: str, value: float | None, limit: float) -> None:
         add(name, goal, value, None if value is None else value <= limit)
 
-    at_most("warm query p95, bundled (worst retriever)", f"≤ {TARGETS['query_p95_bundled_ms']:.0f} ms", _worst_p95(report.bundled),
+    hybrid = (report.bundled.query_ms or {}).get("hybrid")
+    at_most("warm query p95, bundled (hybrid)", f"≤ {TARGETS['query_p95_bundled_ms']:.0f} ms", hybrid.p95 if hybrid else None,
             TARGETS["query_p95_bundled_ms"])
+    at_most("warm query p99, bundled (hybrid)", f"≤ {TARGETS['query_p99_bundled_ms']:.0f} ms", hybrid.p99 if hybrid else None,
+            TARGETS["query_p99_bundled_ms"])
     ratio = (report.bundled.ratios or {}).get("hybrid/dense_p95")
     at_most("hybrid / dense p95, bundled", f"≤ {TARGETS['hybrid_over_dense']}", ratio, TARGETS["hybrid_over_dense"])
     at_most("index build, bundled (cold cache)", f"≤ {TARGETS['index_build_bundled_s']:.0f} s", report.build.index_build_s,
@@ -49,7 +55,8 @@ def targets(report: BenchReport) -> list[Target]:
             continue
         at_most(f"warm query p95, {entry.scale} ({m.articles} articles)", f"≤ {TARGETS['query_p95_full_ms']:.0f} ms", _worst_p95(m),
                 TARGETS["query_p95_full_ms"])
-        at_most(f"hybrid / dense p95, {entry.scale}", f"≤ {TARGETS['hybrid_over_dense']}", m.ratios["hybrid/dense_p95"], TARGETS["hybrid_over_dense"])
+        at_most(f"hybrid / dense p95, {entry.scale}", f"≤ {TARGETS['hybrid_over_dense_scale']}", m.ratios["hybrid/dense_p95"],
+                TARGETS["hybrid_over_dense_scale"])
         if m.ann is not None:
             recall = m.ann.recall_at_10
             add(f"ANN recall@10, {entry.scale}", f"≥ {TARGETS['ann_recall_at_10']}", recall, recall >= TARGETS["ann_recall_at_10"])
@@ -94,12 +101,21 @@ def _scale_notes(label: str, m: Measure, b: Build, model: str) -> list[str]:
     return lines
 
 
+def _cache_line(c: CacheRun) -> str:
+    def trio(p: Percentiles | None) -> str:
+        return f"{_fmt(p.p50)} / {_fmt(p.p95)} / {_fmt(p.p99)} ms" if p else "–"
+
+    return (f"Answer cache (bundled, hybrid, the Searcher's default cache; not in the latencies above): {c.asks} questions drawn "
+            f"from {c.distinct} distinct ones (weights 1/rank^{c.skew:g}, seeded): hit rate {c.hit_rate:.2f} ({c.hits} hits); "
+            f"p50/p95/p99 all {trio(c.all_ms)}, hits {trio(c.hit_ms)}, misses {trio(c.miss_ms)}.")
+
+
 def render(report: BenchReport) -> str:
     """The report as Markdown tables."""
     m = report.machine
     build, start, cold = report.build, report.start, report.start_cold
     lines = [
-        f"model {report.model}; {report.queries} questions per retriever; {m.cpu} × {m.cores} cores; "
+        f"model {report.model}{f' (e5 questions: {report.query_encoder})' if report.query_encoder else ''}; {report.queries} questions per retriever; {m.cpu} × {m.cores} cores; "
         f"load average {m.loadavg_1m} at start; {m.date}",
         "",
         "| bundled corpus | value |",
@@ -119,6 +135,12 @@ def render(report: BenchReport) -> str:
     rows = [("bundled", report.bundled, report.build)]
     rows += [(e.scale, e.measure or Measure(), e.build) for e in report.scales]
     lines += [_measure_row(label, measure, b) for label, measure, b in rows]
+    cpu = report.bundled.query_cpu_ms
+    if cpu:
+        lines += ["", "CPU time per question, bundled (the searching thread; what the code costs when a shared machine makes wall time noise), "
+                  "p50 / p95 / p99 ms: " + "; ".join(f"{r.replace('_', ' ')} {_fmt(p.p50)} / {_fmt(p.p95)} / {_fmt(p.p99)}" for r, p in cpu.items()) + "."]
+    if report.bundled.cache is not None:
+        lines += ["", _cache_line(report.bundled.cache)]
     skipped = next((b.skipped_documents for _, _, b in rows[1:] if b.skipped_documents), None)
     if skipped:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(skipped.items(), key=lambda kv: -kv[1]))

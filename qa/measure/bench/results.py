@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter
 
 from qa.measure.bench.host import Machine
+from qa.measure.bench.stream import CacheRun
 from qa.measure.metrics import Percentiles
 
 __all__ = [
@@ -52,6 +53,7 @@ class WorkerSpec:
     scale_articles: int | None = None
     store: str | None = None
     approximate: bool | None = None
+    query_encoder: str | None = None
     launched: float = 0.0
 
 
@@ -158,6 +160,7 @@ class Measure:
     kind: str | None = None
     dim: int | None = None
     query_ms: dict[str, Percentiles] | None = None
+    query_cpu_ms: dict[str, Percentiles] | None = None
     memory: Memory | None = None
     ratios: dict[str, float] | None = None
     searcher_init_s: float | None = None
@@ -166,6 +169,7 @@ class Measure:
     faiss_search_ms: SearchTiming | None = None
     ann: Ann | None = None
     citations: list[CitationCheck] = field(default_factory=list)
+    cache: CacheRun | None = None
     error: str | None = None
 
     @property
@@ -207,6 +211,7 @@ class BenchReport:
     start_cold: Start | None = None
     scales: list[ScaleEntry] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+    query_encoder: str | None = None
 
     @property
     def failed(self) -> dict[str, str]:
