@@ -36,6 +36,6 @@ def test_each_fold_picks_on_the_others(hash_searcher: Searcher) -> None:
         others = [o for t in sets if t is not s for o in outcomes(t, ranking=choice.chosen)]
         assert choice.train_objective == objective(others)
         assert all(objective([o for t in sets if t is not s for o in outcomes(t, ranking=r)]) <= choice.train_objective for r in rankings)
-        assert fold.held_out_outcomes == tuple(outcomes(s, ranking=choice.chosen))
+        assert [(o.question, o.rank, o.returned) for o in fold.held_out_outcomes] == [(o.question, o.rank, o.returned) for o in outcomes(s, ranking=choice.chosen)]
     assert set(pooled) == set(rankings)
     assert "place" in format_choices(choices, pooled, Ranking())

@@ -19,6 +19,7 @@ from qa.measure.metrics import COMPARED_RETRIEVERS
 
 if TYPE_CHECKING:
     from qa.measure.evaluate import Question
+    from qa.measure.prepared import PreparedSet
     from qa.search.searcher import Searcher
 
 __all__ = ["cmd_dialogues", "cmd_eval", "cmd_stard"]
@@ -69,6 +70,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from qa.measure.evaluate import calibrate, format_table, load_questions, run, summarize
 
     from qa.measure.crossval import folds_json, format_folds, leave_one_out, load_sets
+    from qa.measure.prepared import outcomes as prepared_outcomes
+    from qa.measure.prepared import prepare_set
 
     corpora: list[str] = list(args.corpus or [])
     questions_files: list[str] = list(args.questions or [])
@@ -99,13 +102,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     outcomes_by: dict[str, list] = {r: [] for r in retrievers}
     hybrid_by_set: dict[str, list] = {}
     searchers: list[tuple[str, Searcher, list]] = []
+    studies = bool(args.curves or args.tune_ranking or args.fit_confidence)
+    prepared: list[PreparedSet] = []
     for corpus, questions_file, questions in zip(corpora, args.questions, question_sets):
         searcher = _open(corpus, model=args.model, progress=not args.json, abstain=not args.no_abstain)
         if confidence is not None:
             searcher.abstention = replace(searcher.abstention, confidence=confidence)
         searchers.append((str(questions_file), searcher, questions))
+        if studies:  # measured once here, answered again by every study
+            prepared.append(prepare_set(str(questions_file), searcher, questions))
         for retriever in retrievers:
-            outcomes = run(searcher, questions, retriever=retriever)
+            outcomes = prepared_outcomes(prepared[-1]) if studies and retriever == "hybrid" else run(searcher, questions, retriever=retriever)
             outcomes_by[retriever] += outcomes
             if retriever == "hybrid":
                 hybrid_by_set[str(questions_file)] = outcomes
@@ -138,25 +145,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
         result = {"report": result, "cross_validated": folds_json(folds)}
         if not args.json:
             print("\n" + format_folds(folds))
-    if args.curves or args.tune_ranking or args.fit_confidence:
-        result = {"report": result} | _studies(args, searchers)
+    if studies:
+        result = {"report": result} | _studies(args, prepared)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     return 0
 
 
-def _studies(args: argparse.Namespace, searchers: list[tuple[str, Searcher, list]]) -> dict:
+def _studies(args: argparse.Namespace, sets: list[PreparedSet]) -> dict:
     """``--curves``, ``--tune-ranking`` and ``--fit-confidence``: every question prepared once, then answered
     with each setting and fold (:mod:`qa.measure.prepared`)."""
     from qa.measure import calibration, tuning
     from qa.measure.crossval import folds_json, format_folds
-    from qa.measure.prepared import prepare_set
 
     def say(text: str) -> None:
         if not args.json:
             print(text)
 
-    sets = [prepare_set(name, searcher, questions) for name, searcher, questions in searchers]
     found: dict = {}
     if args.tune_ranking:
         folds, choices, pooled = tuning.leave_one_out(sets)
