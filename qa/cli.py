@@ -230,6 +230,18 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         action="store_true",
         help="also report each set held out: abstention thresholds calibrated on the other sets (leave-one-regulation-out)",
     )
+    p.add_argument(
+        "--curves",
+        action="store_true",
+        help="also fit the multi-signal confidence model leave-one-regulation-out and print held-out abstention vs false abstention per language, next to the thresholds'",
+    )
+    p.add_argument(
+        "--tune-ranking",
+        action="store_true",
+        help="also choose the hybrid weight and role prior leave-one-regulation-out and report each set with the setting chosen on the others",
+    )
+    p.add_argument("--fit-confidence", metavar="FILE", help="fit the confidence model on all these sets (false abstention ≤ 5%% per language) and write it to FILE")
+    p.add_argument("--confidence", metavar="FILE", help="abstain with this confidence model (from --fit-confidence) instead of the thresholds")
     p.add_argument("--verbose", action="store_true", help="list the questions that missed")
     p.add_argument("--json", action="store_true", help="print one JSON object with n, hit_at_1/3/5, mrr, abstain_accuracy, false_abstain_rate, by_kind, by_lang")
     p.set_defaults(func=commands.cmd_eval)

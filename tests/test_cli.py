@@ -294,3 +294,33 @@ def test_citations_and_bm25_load_no_model(argv: list[str]) -> None:
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "第三条" in done.stdout or "Art. 3" in done.stdout or "第三十五条" in done.stdout
+
+
+def test_eval_curves_need_three_sets(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--corpus", str(CORPUS), "--questions", str(QUESTIONS), "--model", "hash", "--curves"]) == 2
+    _one_line_error(capsys, "--curves", "three question sets")
+
+
+def test_eval_refuses_a_file_that_is_not_a_confidence_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "model.json"
+    bad.write_text('{"features": ["dense"]}', encoding="utf-8")
+    assert main(["eval", "--corpus", str(CORPUS), "--questions", str(QUESTIONS), "--model", "hash", "--confidence", str(bad)]) == 2
+    _one_line_error(capsys, "--confidence", "not a confidence model")
+
+
+@pytest.mark.slow
+def test_eval_studies_fit_a_model_that_eval_then_uses(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    lines = [line for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if '"citation"' not in line]
+    argv = ["eval", "--model", "hash", "--json"]
+    for i in range(3):
+        part = tmp_path / f"part{i}.jsonl"
+        part.write_text("\n".join(lines[i::9]) + "\n", encoding="utf-8")
+        argv += ["--corpus", str(CORPUS), "--questions", str(part)]
+    model = tmp_path / "confidence.json"
+    assert main([*argv, "--curves", "--tune-ranking", "--fit-confidence", str(model)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"confidence_cross_validated", "curves", "ranking_cross_validated", "confidence"} <= set(data)
+    assert [c["alpha"] for c in data["curves"]][:2] == [0.01, 0.02] and len(data["ranking_cross_validated"]["choices"]) == 3
+    assert main([*argv, "--confidence", str(model)]) == 0
+    assert "pooled" in json.loads(capsys.readouterr().out)["hybrid"]

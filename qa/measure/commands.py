@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -18,6 +19,7 @@ from qa.measure.metrics import COMPARED_RETRIEVERS
 
 if TYPE_CHECKING:
     from qa.measure.evaluate import Question
+    from qa.measure.prepared import PreparedSet
     from qa.search.searcher import Searcher
 
 __all__ = ["cmd_dialogues", "cmd_eval", "cmd_stard"]
@@ -68,6 +70,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from qa.measure.evaluate import calibrate, format_table, load_questions, run, summarize
 
     from qa.measure.crossval import folds_json, format_folds, leave_one_out, load_sets
+    from qa.measure.prepared import outcomes as prepared_outcomes
+    from qa.measure.prepared import prepare_set
 
     corpora: list[str] = list(args.corpus or [])
     questions_files: list[str] = list(args.questions or [])
@@ -78,9 +82,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not questions_files or len(corpora) != len(questions_files):
         _err("qa eval: error: give --sets FILE, or one --corpus for each --questions file, in the same order (see qa eval --help)")
         return 2
-    if args.cross_validate and (len(questions_files) < 3 or args.no_abstain):
-        _err("qa eval: error: --cross-validate needs at least three question sets and abstention on (see qa eval --help)")
+    loro = [name for name, on in (("--cross-validate", args.cross_validate), ("--curves", args.curves), ("--tune-ranking", args.tune_ranking)) if on]
+    if loro and (len(questions_files) < 3 or args.no_abstain):
+        _err(f"qa eval: error: {loro[0]} needs at least three question sets and abstention on (see qa eval --help)")
         return 2
+    confidence = None
+    if args.confidence:
+        from qa.search.confidence import load
+
+        try:
+            confidence = load(args.confidence)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            _err(f"qa eval: error: --confidence {args.confidence}: not a confidence model written by --fit-confidence ({exc})")
+            return 2
     args.questions = questions_files
     question_sets = [_questions(path, load_questions) for path in questions_files]  # every file checked before a model loads
     retrievers = list(COMPARED_RETRIEVERS) if args.compare else [args.retriever]
@@ -88,11 +102,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     outcomes_by: dict[str, list] = {r: [] for r in retrievers}
     hybrid_by_set: dict[str, list] = {}
     searchers: list[tuple[str, Searcher, list]] = []
+    studies = bool(args.curves or args.tune_ranking or args.fit_confidence)
+    prepared: list[PreparedSet] = []
     for corpus, questions_file, questions in zip(corpora, args.questions, question_sets):
         searcher = _open(corpus, model=args.model, progress=not args.json, abstain=not args.no_abstain)
+        if confidence is not None:
+            searcher.abstention = replace(searcher.abstention, confidence=confidence)
         searchers.append((str(questions_file), searcher, questions))
+        if studies:  # measured once here, answered again by every study
+            prepared.append(prepare_set(str(questions_file), searcher, questions))
         for retriever in retrievers:
-            outcomes = run(searcher, questions, retriever=retriever)
+            outcomes = prepared_outcomes(prepared[-1]) if studies and retriever == "hybrid" else run(searcher, questions, retriever=retriever)
             outcomes_by[retriever] += outcomes
             if retriever == "hybrid":
                 hybrid_by_set[str(questions_file)] = outcomes
@@ -125,9 +145,52 @@ def cmd_eval(args: argparse.Namespace) -> int:
         result = {"report": result, "cross_validated": folds_json(folds)}
         if not args.json:
             print("\n" + format_folds(folds))
+    if studies:
+        result = {"report": result} | _studies(args, prepared)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     return 0
+
+
+def _studies(args: argparse.Namespace, sets: list[PreparedSet]) -> dict:
+    """``--curves``, ``--tune-ranking`` and ``--fit-confidence``: every question prepared once, then answered
+    with each setting and fold (:mod:`qa.measure.prepared`)."""
+    from qa.measure import calibration, tuning
+    from qa.measure.crossval import folds_json, format_folds
+
+    def say(text: str) -> None:
+        if not args.json:
+            print(text)
+
+    found: dict = {}
+    if args.tune_ranking:
+        folds, choices, pooled = tuning.leave_one_out(sets)
+        default = sets[0].searcher.ranking
+        say("\n" + format_folds(folds).replace("(hybrid): in-sample", "ranking (hybrid weight, role prior): default").replace("→ held-out", "→ chosen on the others"))
+        say(tuning.format_choices(choices, pooled, default))
+        found["ranking_cross_validated"] = folds_json(folds) | {
+            "choices": {c.name: {"hybrid_weight": c.chosen.hybrid_weight, "role_prior": c.chosen.role_prior} for c in choices}
+        }
+    by_set = {s.name: calibration.records(s) for s in sets}
+    if args.curves:
+        folds = calibration.leave_one_out(by_set)
+        say("\n" + format_folds(folds).replace("(hybrid): in-sample", "confidence model: fitted on all sets").replace("→ held-out", "→ held out"))
+        rows = calibration.curves(sets, by_set)
+        say("\n" + calibration.format_curves(rows))
+        found["confidence_cross_validated"] = folds_json(folds)
+        found["curves"] = [{"alpha": c.alpha, "thresholds": c.thresholds, "confidence": c.confidence, "hit_at_3": [c.hit3_thresholds, c.hit3_confidence]} for c in rows]
+    if args.fit_confidence:
+        every = [r for rows_ in by_set.values() for r in rows_]
+        names = ", ".join(Path(s.name).stem for s in sets)
+        provenance = (
+            f"qa eval --sets {args.sets or '(files)'} --fit-confidence; model {args.model}; {len(sets)} sets ({names}); "
+            f"{len(every)} questions; false abstention <= 0.05 per language; L2 {calibration.L2}"
+        )
+        model = calibration.fit_confidence(every, 0.05, provenance=provenance)
+        Path(args.fit_confidence).write_text(json.dumps(model.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        _err(f"wrote {args.fit_confidence}: thresholds zh {model.zh.threshold}, en {model.en.threshold}")
+        found["confidence"] = model.to_dict()
+    return found
 
 
 def cmd_stard(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from qa.measure.inputs import json_lines
 from qa.measure.metrics import first_rank, hit_at, mean, percentile, reciprocal_rank, share
 from qa.search import Abstention, Answer, Searcher
 
-__all__ = ["Question", "Outcome", "load_questions", "run", "summarize", "format_table", "calibrate", "KINDS", "LANGS"]
+__all__ = ["Question", "Outcome", "load_questions", "outcome_of", "run", "summarize", "format_table", "calibrate", "KINDS", "LANGS"]
 
 KINDS = ("paraphrase", "keyword", "citation", "out_of_scope")
 LANGS = ("zh", "en")
@@ -76,13 +76,14 @@ def load_questions(path: str | Path) -> list[Question]:
     return questions
 
 
-def _outcome(question: Question, answer: Answer) -> Outcome:
+def outcome_of(question: Question, answer: Answer) -> Outcome:
+    """Score one answer against its question."""
     returned: tuple[int | str, ...] = (*(h.article for h in answer.hits), *(f.kind for f in answer.front))
     return Outcome(question, first_rank(returned, question.expected), answer.abstained, answer.elapsed_ms, dict(answer.signals), returned)
 
 
 def run(searcher: Searcher, questions: Iterable[Question], retriever: str = "hybrid", k: int = 10) -> list[Outcome]:
-    return [_outcome(q, searcher.search(q.question, k=k, retriever=retriever)) for q in questions]
+    return [outcome_of(q, searcher.search(q.question, k=k, retriever=retriever)) for q in questions]
 
 
 def _metrics(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
@@ -164,7 +165,7 @@ def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.05) -> t
     equally good pairs the middle of the band is taken.
     """
     usable = [o for o in outcomes if o.question.kind != "citation"]
-    chosen: dict[str, float] = {}
+    chosen: dict[str, Any] = {}
     figures: dict[str, float] = {}
     for lang in LANGS:
         group = [o for o in usable if o.question.lang == lang]

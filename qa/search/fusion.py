@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qa.index.lexical import COVERAGE_CANDIDATES
+from qa.search.confidence import Confidence
 from qa.search.types import Relevance
 
 __all__ = [
@@ -110,6 +111,8 @@ class Abstention:
     abstains on 0.70 of Chinese out-of-scope questions against 0.69, but would leave keyword search alone
     (while the model loads, or without one) answering far less. ``secondary_evidence``, ``role_coverage`` and
     ``near_miss``: see :data:`SECONDARY_EVIDENCE`, :data:`ROLE_COVERAGE` and :data:`NEAR_MISS`.
+    ``confidence``, when set, decides instead of the two thresholds for dense and hybrid ranking: a logistic
+    P(answerable) over several signals (:mod:`qa.search.confidence`; opt-in, see docs/evaluation.md).
     """
 
     dense_zh: float = 0.885
@@ -121,6 +124,7 @@ class Abstention:
     role_coverage: float = ROLE_COVERAGE
     near_miss_zh: float = NEAR_MISS[0]
     near_miss_en: float = NEAR_MISS[1]
+    confidence: Confidence | None = None
 
     def dense(self, lang: str) -> float:
         return self.dense_en if lang == "en" else self.dense_zh
@@ -171,7 +175,8 @@ class Ranked:
     ``evidence``, and ``best``, the best evidence over all eligible articles (for confidence and
     relevance). ``deciding`` is the evidence that decides what is shown — the calibrated one, or with
     abstention off :meth:`Abstention.off`'s — and ``answers`` whether the best of it reaches 1.0.
-    ``signals`` are the best raw figures, for reports and calibration."""
+    ``signals`` are the best raw figures, for reports and calibration (with a confidence model,
+    ``p_answerable`` too)."""
 
     docs: np.ndarray
     scores: np.ndarray
@@ -281,13 +286,17 @@ def rank(
     found = evidence(retriever, lang, signals, abstention)
     deciding = found if abstain else evidence(retriever, lang, signals, abstention.off())
     docs = top(scores, allowed, limit)
+    answers = float(deciding[allowed].max(initial=0.0)) >= 1.0
+    if abstain and abstention.confidence is not None and retriever != "bm25":
+        answers, p = abstention.confidence.answers(signals, lang, abstention.cross_weight)
+        reported["p_answerable"] = round(p, 4)
     return Ranked(
         docs=docs,
         scores=scores[docs],
         evidence=found[docs],
         deciding=deciding[docs],
         best=float(found[allowed].max(initial=0.0)),
-        answers=float(deciding[allowed].max(initial=0.0)) >= 1.0,
+        answers=answers,
         signals=reported,
     )
 

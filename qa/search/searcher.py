@@ -212,18 +212,22 @@ class Searcher:
         # Highlighting looks for the Chinese terms too: they are what an untranslated article contains.
         return Prepared(base, None, k, chapter, used, tuple(cited), tuple(notes), terms + chinese, front, limit, signals, paragraph_scores)
 
-    def answer(self, prepared: Prepared, *, ranking: Ranking | None = None, abstain: bool | None = None, retriever: str | None = None) -> Answer:
-        """Rank a prepared question (with ``ranking``, default the searcher's) and build the answer.
-        ``retriever`` may narrow a hybrid preparation to "dense" or "bm25"."""
+    def answer(
+        self, prepared: Prepared, *, ranking: Ranking | None = None, abstain: bool | None = None, retriever: str | None = None,
+        abstention: Abstention | None = None,
+    ) -> Answer:
+        """Rank a prepared question (with ``ranking`` and ``abstention``, default the searcher's) and build the
+        answer. ``retriever`` may narrow a hybrid preparation to "dense" or "bm25"."""
         if prepared.done is not None or prepared.signals is None:
             return prepared.done or prepared.base
         abstain = self.abstain if abstain is None else abstain
+        abstention = abstention or self.abstention
         used = retriever or prepared.retriever
         if used != "bm25" and prepared.signals.dense is None:
             raise ValueError(f"{used} needs a question prepared with dense scores")
-        ranked = fusion.rank(used, prepared.base.lang, prepared.signals, prepared.limit, ranking or self.ranking, self.abstention, abstain=abstain)
+        ranked = fusion.rank(used, prepared.base.lang, prepared.signals, prepared.limit, ranking or self.ranking, abstention, abstain=abstain)
         cited = {i for i, _ in prepared.cited}
-        secondary = self.abstention.secondary_evidence
+        secondary = abstention.secondary_evidence
         rows = zip(ranked.docs.tolist(), ranked.scores.tolist(), ranked.evidence.tolist(), ranked.deciding.tolist())
         shown = [(i, score, e) for n, (i, score, e, d) in enumerate(rows) if i not in cited and (n == 0 or d >= secondary)]
         paragraph_scores = prepared.paragraph_scores if used != "bm25" else {}
@@ -236,19 +240,19 @@ class Searcher:
         notice = " ".join(m.en for m in prepared.notes) or None
         base = replace(prepared.base, retriever=used, notice=notice, notice_zh=notice_zh, signals=signals, confidence=fusion.squash(ranked.best), front=prepared.front)
         if (not ranked.answers or not hits) and not prepared.cited:
-            return replace(base, abstained=False) if prepared.front else self._abstained(base, prepared, ranked)
+            return replace(base, abstained=False) if prepared.front else self._abstained(base, prepared, ranked, abstention)
         return replace(base, hits=tuple(hits[: prepared.k]), abstained=False)
 
     # ------------------------------------------------------------ steps
 
-    def _abstained(self, base: Answer, prepared: Prepared, ranked: fusion.Ranked) -> Answer:
+    def _abstained(self, base: Answer, prepared: Prepared, ranked: fusion.Ranked, abstention: Abstention) -> Answer:
         """No article answers: say so, and name the nearest one when it comes close (:data:`fusion.NEAR_MISS`
         of the threshold) and shares one of the question's own terms — a place to look, not an answer."""
         said = _said(base, messages.no_answer(self.library, prepared.chapter))
         if not ranked.docs.size or prepared.signals is None:
             return said
         doc = int(ranked.docs[0])
-        if float(ranked.evidence[0]) < self.abstention.near_miss(base.lang) or prepared.signals.coverage[doc] <= 0:
+        if float(ranked.evidence[0]) < abstention.near_miss(base.lang) or prepared.signals.coverage[doc] <= 0:
             return said
         r, article = self.docs[doc]
         near = messages.near_miss(self.library[r], article, len(self.library) > 1)
