@@ -1,0 +1,196 @@
+"""Questions that arrive together are encoded together: a micro-batcher in front of an embedder.
+
+Why: one e5 + USE forward pass over 16 questions costs far less than 16 passes over one (measured on
+2 shared cores: 106 ms for 1, 384 ms for 8, 648 ms for 16 — ``python -m qa.models.batcher``), and the
+embedders are single-threaded on purpose (see :func:`qa.models.get_embedder`). Each concurrent
+``encode_queries`` call joins a queue; one worker thread takes everything queued (up to
+``max_batch`` questions), encodes it in one call and hands each caller its rows. Nothing waits for a
+timer: while the encoder is busy the queue fills, so batches grow with the load and an idle app
+answers at once.
+
+The queue is bounded: when ``max_waiting`` questions are already waiting, a new call raises
+:class:`Busy` at once (the searcher then answers "busy, try again") instead of letting latency and
+memory grow without limit. Citation lookups and BM25-only questions never call the encoder, so they
+never wait here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from qa.models.embedders import Embedder
+
+__all__ = ["Busy", "BatchingEmbedder", "BatchStats", "MAX_BATCH", "MAX_WAITING", "encode_times"]
+
+#: Questions encoded in one call at most (throughput per question flattens out above this on 2 cores).
+MAX_BATCH = 16
+#: Questions allowed to wait for the encoder before new ones are turned away (about 1 s of work at
+#: 60 questions/s).
+MAX_WAITING = 64
+
+
+class Busy(RuntimeError):
+    """The encoder's queue is full: the question was not encoded (ask again shortly)."""
+
+
+@dataclass(frozen=True)
+class BatchStats:
+    """What the batcher has done since it started (the load test shows these)."""
+
+    batches: int
+    questions: int
+    largest: int
+    turned_away: int
+    waiting: int
+    max_batch: int
+    max_waiting: int
+
+    @property
+    def mean_batch(self) -> float:
+        return round(self.questions / self.batches, 2) if self.batches else 0.0
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "batches": self.batches, "questions": self.questions, "mean_batch": self.mean_batch, "largest": self.largest,
+            "turned_away": self.turned_away, "waiting": self.waiting, "max_batch": self.max_batch, "max_waiting": self.max_waiting,
+        }
+
+
+@dataclass
+class _Request:
+    texts: list[str]
+    done: threading.Event = field(default_factory=threading.Event)
+    rows: np.ndarray | None = None
+    error: BaseException | None = None
+
+
+class BatchingEmbedder(Embedder):
+    """``inner`` with concurrent :meth:`encode_queries` calls merged into batches (passages pass through:
+    an index build is already one big batch)."""
+
+    def __init__(self, inner: Embedder, *, max_batch: int = MAX_BATCH, max_waiting: int = MAX_WAITING) -> None:
+        if max_batch < 1 or max_waiting < 1:
+            raise ValueError("max_batch and max_waiting must be at least 1")
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.max_batch = max_batch
+        self.max_waiting = max_waiting
+        self._queue: deque[_Request] = deque()
+        self._waiting = 0
+        self._changed = threading.Condition()
+        self._closed = False
+        self._batches = self._questions = self._largest = self._turned_away = 0
+        self._worker = threading.Thread(target=self._run, daemon=True, name="query-encoder")
+        self._worker.start()
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """The rows ``inner`` would return, encoded with whatever else is waiting; :class:`Busy` when the queue is full."""
+        if not texts:
+            return self.inner.encode_queries([])
+        request = _Request(list(texts))
+        with self._changed:
+            if self._closed:
+                raise RuntimeError("the query encoder was closed")
+            if self._waiting and self._waiting + len(texts) > self.max_waiting:
+                self._turned_away += 1
+                raise Busy(f"{self._waiting} questions are waiting for the encoder (at most {self.max_waiting})")
+            self._queue.append(request)
+            self._waiting += len(texts)
+            self._changed.notify()
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        assert request.rows is not None
+        return request.rows
+
+    def encode_passages(self, texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        return self.inner.encode_passages(texts, batch_size=batch_size, progress=progress)
+
+    def stats(self) -> BatchStats:
+        with self._changed:
+            return BatchStats(self._batches, self._questions, self._largest, self._turned_away, self._waiting, self.max_batch, self.max_waiting)
+
+    def close(self) -> None:
+        """Stop the worker once the queue is empty (calls after this raise)."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify()
+        self._worker.join(10)
+
+    def _take(self) -> list[_Request] | None:
+        """Everything waiting, up to ``max_batch`` questions (at least one request); None once closed and empty."""
+        with self._changed:
+            while not self._queue:
+                if self._closed:
+                    return None
+                self._changed.wait()
+            taken = [self._queue.popleft()]
+            size = len(taken[0].texts)
+            while self._queue and size + len(self._queue[0].texts) <= self.max_batch:
+                taken.append(self._queue.popleft())
+                size += len(taken[-1].texts)
+            self._waiting -= size
+            self._batches += 1
+            self._questions += size
+            self._largest = max(self._largest, size)
+            return taken
+
+    def _run(self) -> None:
+        while (taken := self._take()) is not None:
+            try:
+                rows = self.inner.encode_queries([t for r in taken for t in r.texts])
+                start = 0
+                for request in taken:
+                    request.rows = rows[start : start + len(request.texts)]
+                    start += len(request.texts)
+            except BaseException as exc:  # noqa: BLE001 - every caller gets the encoder's error, the worker lives on
+                for request in taken:
+                    request.error = exc
+            finally:
+                for request in taken:
+                    request.done.set()
+
+
+def encode_times(embedder: Embedder, questions: Sequence[str], sizes: Sequence[int], repeats: int = 5) -> dict[int, float]:
+    """Median milliseconds for one ``encode_queries`` call over the first ``n`` of ``questions`` (cycled), per size."""
+    embedder.encode_queries([questions[0]])  # warm up
+    times: dict[int, float] = {}
+    for n in sizes:
+        batch = [questions[i % len(questions)] for i in range(n)]
+        runs = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            embedder.encode_queries(batch)
+            runs.append((time.perf_counter() - began) * 1000)
+        times[n] = round(statistics.median(runs), 1)
+    return times
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m qa.models.batcher``: encode time per batch size with the real model (what MAX_BATCH rests on)."""
+    from qa.measure.pool import question_pool
+    from qa.models import EMBEDDERS, get_embedder
+
+    parser = argparse.ArgumentParser(prog="python -m qa.models.batcher", description=main.__doc__)
+    parser.add_argument("--model", choices=EMBEDDERS, default="e5+use")
+    parser.add_argument("--sizes", default="1,4,8,16,32")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    questions = [q for q in question_pool() if q.strip()]
+    print("| questions per call | ms per call | ms per question |\n|---|---|---|")
+    for n, ms in encode_times(get_embedder(args.model), questions, sizes).items():
+        print(f"| {n} | {ms} | {ms / n:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
