@@ -221,3 +221,17 @@ def test_the_searcher_answers_busy_when_the_encoder_is_full_and_does_not_cache_i
         assert searcher.stats()["encoder"]["turned_away"] == 1  # type: ignore[index]
     finally:
         batcher.close()
+
+
+def test_questions_are_encoded_in_groups_of_similar_length_rows_in_order() -> None:
+    from qa.models.batcher import encode_grouped, length_groups
+
+    texts = ["甲" * 40, "乙", "丙" * 3, "丁" * 500, "戊" * 20]
+    groups = length_groups(texts)
+    assert sorted(i for g in groups for i in g) == list(range(5))
+    assert groups == [[1, 2], [4, 0], [3]]  # shortest first; the long question is encoded alone
+    inner = Gated()
+    rows = encode_grouped(inner, texts)
+    assert np.array_equal(rows, HashEmbedder().encode_queries(texts))
+    assert len(inner.calls) == len(groups)
+    assert length_groups([]) == [] and length_groups(["一"]) == [[0]]

@@ -28,7 +28,7 @@ import numpy as np
 
 from qa.models.embedders import Embedder
 
-__all__ = ["Busy", "BatchingEmbedder", "BatchStats", "MAX_BATCH", "MAX_WAITING", "encode_times"]
+__all__ = ["Busy", "BatchingEmbedder", "BatchStats", "MAX_BATCH", "MAX_WAITING", "encode_grouped", "encode_times", "length_groups"]
 
 #: Questions encoded in one call at most (throughput per question flattens out above this on 2 cores).
 MAX_BATCH = 16
@@ -147,7 +147,7 @@ class BatchingEmbedder(Embedder):
     def _run(self) -> None:
         while (taken := self._take()) is not None:
             try:
-                rows = self.inner.encode_queries([t for r in taken for t in r.texts])
+                rows = encode_grouped(self.inner, [t for r in taken for t in r.texts])
                 start = 0
                 for request in taken:
                     request.rows = rows[start : start + len(request.texts)]
@@ -158,6 +158,33 @@ class BatchingEmbedder(Embedder):
             finally:
                 for request in taken:
                     request.done.set()
+
+
+def length_groups(texts: Sequence[str], spread: float = 2.0, slack: int = 16) -> list[list[int]]:
+    """Positions of ``texts`` in groups of similar length, shortest first: a group's longest text is at most
+    ``spread`` × its shortest + ``slack`` characters.
+
+    Why: a transformer pads a batch to its longest text, so one long question (STARD's run to 150
+    characters, the median is 22) would make every question of its batch cost as much as itself."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and len(texts[i]) <= spread * len(texts[groups[-1][0]]) + slack:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+def encode_grouped(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """``embedder.encode_queries(texts)``, one call per :func:`length_groups` group, rows in the given order."""
+    groups = length_groups(texts)
+    if len(groups) == 1:
+        return embedder.encode_queries(texts)
+    rows = np.zeros((len(texts), embedder.dim), np.float32)
+    for group in groups:
+        rows[group] = embedder.encode_queries([texts[i] for i in group])
+    return rows
 
 
 def encode_times(embedder: Embedder, questions: Sequence[str], sizes: Sequence[int], repeats: int = 5) -> dict[int, float]:
