@@ -235,3 +235,30 @@ def test_questions_are_encoded_in_groups_of_similar_length_rows_in_order() -> No
     assert np.array_equal(rows, HashEmbedder().encode_queries(texts))
     assert len(inner.calls) == len(groups)
     assert length_groups([]) == [] and length_groups(["一"]) == [[0]]
+
+
+def test_the_encoders_recent_pace_bounds_the_wait_too() -> None:
+    from qa.models.batcher import ServiceRate
+
+    rate = ServiceRate(weight=0.5)
+    assert rate.wait(10) == 0.0  # nothing known yet: only max_waiting bounds the queue
+    rate.observe(2.0, 2)
+    rate.observe(3.0, 1)
+    assert rate.seconds_per_question == 2.0 and rate.wait(3) == 6.0
+    rate.observe(1.0, 0)  # an empty batch says nothing
+    assert rate.seconds_per_question == 2.0
+
+    inner = Gated()
+    batcher = BatchingEmbedder(inner, max_waiting=100, wait_budget=5.0, rate=rate)  # 2 s per question: 2 may wait
+    try:
+        first = _block(inner, batcher)
+        threads, results = _in_threads(batcher, ["a", "b"])
+        _until(lambda: batcher.stats().waiting == 2)
+        with pytest.raises(Busy, match="about 4.0 s of encoding"):
+            batcher.encode_queries(["c"])
+        inner.gate.set()
+        for t in [first, *threads]:
+            t.join(30)
+        assert batcher.stats().turned_away == 1 and all(isinstance(r, np.ndarray) for r in results.values())
+    finally:
+        batcher.close()

@@ -106,7 +106,7 @@ class LoadSummary:
         if cache:
             lines.append(f"answer cache: {cache['hits']} hits, {cache['misses']} misses, hit rate {cache['hit_rate']} (capacity {cache['capacity']})")
         if encoder:
-            lines.append(f"query encoder: {encoder['questions']} questions in {encoder['batches']} batches (mean {encoder['mean_batch']}, largest {encoder['largest']}), {encoder['turned_away']} turned away")
+            lines.append(f"query encoder: {encoder['questions']} questions in {encoder['batches']} batches (mean {encoder['mean_batch']}, largest {encoder['largest']}, {encoder.get('ms_per_question')} ms per question lately), {encoder['turned_away']} turned away")
         if self.cpu:
             app = self.cpu.get("app_cores")
             lines.append(
@@ -185,7 +185,7 @@ def server_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
     if enc_b:
         counts = {k: enc_b[k] - enc_a.get(k, 0) for k in ("batches", "questions", "turned_away")}
         counts["mean_batch"] = round(counts["questions"] / counts["batches"], 2) if counts["batches"] else 0.0
-        delta["encoder"] = counts | {"largest": enc_b["largest"], "max_batch": enc_b["max_batch"], "max_waiting": enc_b["max_waiting"]}
+        delta["encoder"] = counts | {k: enc_b[k] for k in ("largest", "max_batch", "max_waiting", "ms_per_question") if k in enc_b}
     return delta
 
 

@@ -8,9 +8,11 @@ embedders are single-threaded on purpose (see :func:`qa.models.get_embedder`). E
 timer: while the encoder is busy the queue fills, so batches grow with the load and an idle app
 answers at once.
 
-The queue is bounded: when ``max_waiting`` questions are already waiting, a new call raises
-:class:`Busy` at once (the searcher then answers "busy, try again") instead of letting latency and
-memory grow without limit. Citation lookups and BM25-only questions never call the encoder, so they
+The queue is bounded twice: a new call raises :class:`Busy` at once (the searcher then answers
+"busy, try again") when ``max_waiting`` questions are already waiting, or when the questions waiting
+would take the encoder more than ``wait_budget`` seconds at its recent pace (:class:`ServiceRate`) —
+so the bound follows the machine: a slow or shared one turns questions away sooner rather than
+letting them time out, and latency and memory never grow without limit. Citation lookups and BM25-only questions never call the encoder, so they
 never wait here.
 """
 
@@ -28,13 +30,34 @@ import numpy as np
 
 from qa.models.embedders import Embedder
 
-__all__ = ["Busy", "BatchingEmbedder", "BatchStats", "MAX_BATCH", "MAX_WAITING", "encode_grouped", "encode_times", "length_groups"]
+__all__ = ["Busy", "BatchingEmbedder", "BatchStats", "MAX_BATCH", "MAX_WAITING", "encode_grouped", "encode_times", "length_groups", "ServiceRate", "WAIT_BUDGET"]
 
 #: Questions encoded in one call at most (throughput per question flattens out above this on 2 cores).
 MAX_BATCH = 16
 #: Questions allowed to wait for the encoder before new ones are turned away (about 1 s of work at
 #: 60 questions/s).
 MAX_WAITING = 64
+#: Seconds of encoding the waiting questions may represent before new ones are turned away.
+WAIT_BUDGET = 2.0
+
+
+class ServiceRate:
+    """The encoder's recent seconds per question (an exponentially weighted mean over batches)."""
+
+    def __init__(self, weight: float = 0.2) -> None:
+        self.weight = weight
+        self.seconds_per_question: float | None = None
+
+    def observe(self, seconds: float, questions: int) -> None:
+        if questions < 1:
+            return
+        pace = seconds / questions
+        old = self.seconds_per_question
+        self.seconds_per_question = pace if old is None else (1 - self.weight) * old + self.weight * pace
+
+    def wait(self, questions: int) -> float:
+        """Seconds the encoder needs for ``questions`` at its recent pace (0 before the first batch)."""
+        return questions * (self.seconds_per_question or 0.0)
 
 
 class Busy(RuntimeError):
@@ -52,6 +75,7 @@ class BatchStats:
     waiting: int
     max_batch: int
     max_waiting: int
+    seconds_per_question: float | None = None
 
     @property
     def mean_batch(self) -> float:
@@ -61,6 +85,7 @@ class BatchStats:
         return {
             "batches": self.batches, "questions": self.questions, "mean_batch": self.mean_batch, "largest": self.largest,
             "turned_away": self.turned_away, "waiting": self.waiting, "max_batch": self.max_batch, "max_waiting": self.max_waiting,
+            "ms_per_question": round(1000 * self.seconds_per_question, 1) if self.seconds_per_question is not None else -1.0,
         }
 
 
@@ -76,7 +101,10 @@ class BatchingEmbedder(Embedder):
     """``inner`` with concurrent :meth:`encode_queries` calls merged into batches (passages pass through:
     an index build is already one big batch)."""
 
-    def __init__(self, inner: Embedder, *, max_batch: int = MAX_BATCH, max_waiting: int = MAX_WAITING) -> None:
+    def __init__(
+        self, inner: Embedder, *, max_batch: int = MAX_BATCH, max_waiting: int = MAX_WAITING, wait_budget: float | None = WAIT_BUDGET,
+        rate: ServiceRate | None = None,
+    ) -> None:
         if max_batch < 1 or max_waiting < 1:
             raise ValueError("max_batch and max_waiting must be at least 1")
         self.inner = inner
@@ -84,6 +112,8 @@ class BatchingEmbedder(Embedder):
         self.dim = inner.dim
         self.max_batch = max_batch
         self.max_waiting = max_waiting
+        self.wait_budget = wait_budget
+        self.rate = rate or ServiceRate()
         self._queue: deque[_Request] = deque()
         self._waiting = 0
         self._changed = threading.Condition()
@@ -103,6 +133,9 @@ class BatchingEmbedder(Embedder):
             if self._waiting and self._waiting + len(texts) > self.max_waiting:
                 self._turned_away += 1
                 raise Busy(f"{self._waiting} questions are waiting for the encoder (at most {self.max_waiting})")
+            if self._waiting and self.wait_budget is not None and self.rate.wait(self._waiting + len(texts)) > self.wait_budget:
+                self._turned_away += 1
+                raise Busy(f"the {self._waiting} questions waiting need about {self.rate.wait(self._waiting):.1f} s of encoding (at most {self.wait_budget:g} s)")
             self._queue.append(request)
             self._waiting += len(texts)
             self._changed.notify()
@@ -117,7 +150,9 @@ class BatchingEmbedder(Embedder):
 
     def stats(self) -> BatchStats:
         with self._changed:
-            return BatchStats(self._batches, self._questions, self._largest, self._turned_away, self._waiting, self.max_batch, self.max_waiting)
+            return BatchStats(
+                self._batches, self._questions, self._largest, self._turned_away, self._waiting, self.max_batch, self.max_waiting, self.rate.seconds_per_question
+            )
 
     def close(self) -> None:
         """Stop the worker once the queue is empty (calls after this raise)."""
@@ -147,7 +182,11 @@ class BatchingEmbedder(Embedder):
     def _run(self) -> None:
         while (taken := self._take()) is not None:
             try:
-                rows = encode_grouped(self.inner, [t for r in taken for t in r.texts])
+                texts = [t for r in taken for t in r.texts]
+                began = time.perf_counter()
+                rows = encode_grouped(self.inner, texts)
+                with self._changed:
+                    self.rate.observe(time.perf_counter() - began, len(texts))
                 start = 0
                 for request in taken:
                     request.rows = rows[start : start + len(request.texts)]
