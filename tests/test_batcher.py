@@ -136,6 +136,7 @@ def test_beyond_max_waiting_a_question_is_turned_away_at_once() -> None:
         first = _block(inner, batcher)
         threads, results = _in_threads(batcher, ["a", "b", "c"])
         _until(lambda: batcher.stats().waiting == 3)
+        assert batcher.full()
         with pytest.raises(Busy, match="3 questions are waiting"):
             batcher.encode_queries(["d"])
         assert batcher.stats().turned_away == 1
@@ -143,7 +144,7 @@ def test_beyond_max_waiting_a_question_is_turned_away_at_once() -> None:
         for t in [first, *threads]:
             t.join(30)
         assert all(isinstance(r, np.ndarray) for r in results.values())
-        assert batcher.encode_queries(["d"]).shape == (1, inner.dim)  # room again
+        assert not batcher.full() and batcher.encode_queries(["d"]).shape == (1, inner.dim)  # room again
     finally:
         batcher.close()
 
@@ -254,6 +255,7 @@ def test_the_encoders_recent_pace_bounds_the_wait_too() -> None:
         first = _block(inner, batcher)
         threads, results = _in_threads(batcher, ["a", "b"])
         _until(lambda: batcher.stats().waiting == 2)
+        assert batcher.full()
         with pytest.raises(Busy, match="about 4.0 s of encoding"):
             batcher.encode_queries(["c"])
         inner.gate.set()

@@ -94,9 +94,10 @@ I18N = gr.I18n(
 PRIVATE = "private"  # an event of the page itself, not an API endpoint
 ANSWER = "answer"  # the concurrency group of the endpoints that answer questions
 
-#: Questions answered side by side (more than the encoder may hold waiting, so that the searcher's own
-#: bound, with its bilingual "busy" answer, is the one a visitor meets first).
-ANSWER_THREADS = 128
+#: Questions answered side by side: more than the encoder may hold waiting, so that the searcher's own
+#: bound, with its bilingual "busy" answer, is the one a visitor meets first (a thread waiting for the
+#: encoder costs no CPU; a request waiting in Gradio's queue would not be turned away).
+ANSWER_THREADS = 256
 #: Page events (browsing, export, feedback) side by side.
 PAGE_THREADS = 8
 #: Events Gradio's queue holds before refusing new ones (HTTP 503, "queue is full").

@@ -122,6 +122,13 @@ class BatchingEmbedder(Embedder):
         self._worker = threading.Thread(target=self._run, daemon=True, name="query-encoder")
         self._worker.start()
 
+    def full(self) -> bool:
+        """Whether one more question would be turned away now: callers check it before costlier work of their own."""
+        with self._changed:
+            return bool(self._waiting) and (
+                self._waiting + 1 > self.max_waiting or (self.wait_budget is not None and self.rate.wait(self._waiting + 1) > self.wait_budget)
+            )
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """The rows ``inner`` would return, encoded with whatever else is waiting; :class:`Busy` when the queue is full."""
         if not texts:
