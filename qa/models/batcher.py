@@ -123,11 +123,27 @@ class BatchingEmbedder(Embedder):
         self._worker.start()
 
     def full(self) -> bool:
-        """Whether one more question would be turned away now: callers check it before costlier work of their own."""
+        """Whether one more question would be turned away now."""
         with self._changed:
-            return bool(self._waiting) and (
-                self._waiting + 1 > self.max_waiting or (self.wait_budget is not None and self.rate.wait(self._waiting + 1) > self.wait_budget)
-            )
+            return self._refusal(1) is not None
+
+    def admit(self) -> None:
+        """Raise :class:`Busy` (counted as turned away) if one more question would be: callers check before costlier work of their own."""
+        with self._changed:
+            reason = self._refusal(1)
+            if reason is not None:
+                self._turned_away += 1
+                raise Busy(reason)
+
+    def _refusal(self, questions: int) -> str | None:
+        """Why ``questions`` more cannot wait (the lock is held), or None."""
+        if not self._waiting:
+            return None
+        if self._waiting + questions > self.max_waiting:
+            return f"{self._waiting} questions are waiting for the encoder (at most {self.max_waiting})"
+        if self.wait_budget is not None and self.rate.wait(self._waiting + questions) > self.wait_budget:
+            return f"the {self._waiting} questions waiting need about {self.rate.wait(self._waiting):.1f} s of encoding (at most {self.wait_budget:g} s)"
+        return None
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """The rows ``inner`` would return, encoded with whatever else is waiting; :class:`Busy` when the queue is full."""
@@ -137,12 +153,10 @@ class BatchingEmbedder(Embedder):
         with self._changed:
             if self._closed:
                 raise RuntimeError("the query encoder was closed")
-            if self._waiting and self._waiting + len(texts) > self.max_waiting:
+            reason = self._refusal(len(texts))
+            if reason is not None:
                 self._turned_away += 1
-                raise Busy(f"{self._waiting} questions are waiting for the encoder (at most {self.max_waiting})")
-            if self._waiting and self.wait_budget is not None and self.rate.wait(self._waiting + len(texts)) > self.wait_budget:
-                self._turned_away += 1
-                raise Busy(f"the {self._waiting} questions waiting need about {self.rate.wait(self._waiting):.1f} s of encoding (at most {self.wait_budget:g} s)")
+                raise Busy(reason)
             self._queue.append(request)
             self._waiting += len(texts)
             self._changed.notify()

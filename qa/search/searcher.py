@@ -218,8 +218,8 @@ class Searcher:
         elif retriever != "bm25" and self._dense is None:
             notes.append(messages.dense_unavailable(self._dense_error))
             used = "bm25"
-        if used != "bm25" and isinstance(self._embedder, BatchingEmbedder) and self._embedder.full():
-            raise Busy("the query encoder is full")  # before the lexical work: a busy answer must be quick
+        if used != "bm25" and isinstance(self._embedder, BatchingEmbedder):
+            self._embedder.admit()  # Busy before the lexical work: a busy answer must be quick
         terms = self.lexical.weighted_terms(text)
         roles = question_roles(text)
         rest = self.lexical.weighted_terms(residual(text))
