@@ -197,9 +197,11 @@ def run_load(
     think: float = 0.0,
     timeout: float = 30.0,
     questions: Sequence[str] | None = None,
+    retry_after: float = 1.0,
 ) -> LoadReport:
     """Drive ``url``'s ``/search`` with ``clients`` threads for ``duration`` seconds; in-flight requests finish.
-    Each client walks the pool (default :func:`~qa.measure.pool.question_pool`) from its own starting point."""
+    Each client walks the pool (default :func:`~qa.measure.pool.question_pool`) from its own starting point;
+    a client turned away waits about ``retry_after`` seconds before its next question (0: asks again at once)."""
     if not is_loopback_url(url):
         raise ValueError(f"refusing to load a non-loopback URL: {url}")
     pool = list(questions) if questions is not None else question_pool()
@@ -231,7 +233,9 @@ def run_load(
                     client = SearchClient(url, timeout)
                 with lock:
                     report.record(question, (time.perf_counter() - began) * 1000, answer, error, away)
-                if think:
+                if away and retry_after:
+                    time.sleep(pause.uniform(0.5, 1.5) * retry_after)  # "try again in a moment", as a visitor would
+                elif think:
                     time.sleep(pause.uniform(0, 2 * think))  # mean ``think``, jittered
         finally:
             client.close()
@@ -270,6 +274,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--cache-size", type=int, metavar="N", help="answer cache of the app started here; 0 turns it off (default: the app's, 1024)")
     parser.add_argument("--max-waiting", type=int, metavar="N", help="questions the app started here lets wait for its model before answering busy (default: the app's, 64)")
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds each client waits between questions, jittered uniformly in [0, 2×think] (default: 0)")
+    parser.add_argument("--retry-after", type=float, default=1.0, help="mean seconds a client turned away as busy waits before asking again, jittered ±50 %% (default: 1)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before one request counts as failed (default: 30)")
     parser.add_argument("--ready-timeout", type=float, default=600.0, help="seconds to wait for the app's semantic model before giving up (default: 600)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -321,7 +326,9 @@ def run(args: argparse.Namespace) -> int:
         log(ready.describe())
         log(f"{args.clients} clients × {args.duration:g} s (think {args.think:g} s) asking {len(pool)} distinct questions of {url}gradio_api/call/search …")
         before, cpu_before, own_before = _server_stats(url), sample(pid), _own_cpu()
-        report = run_load(url, clients=args.clients, duration=args.duration, think=args.think, timeout=args.timeout, questions=pool)
+        report = run_load(
+            url, clients=args.clients, duration=args.duration, think=args.think, timeout=args.timeout, questions=pool, retry_after=args.retry_after
+        )
         cpu_after, own_after = sample(pid), _own_cpu()
         server = server_delta(before, _server_stats(url))
         use = cpu_use(cpu_before, cpu_after)
