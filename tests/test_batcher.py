@@ -187,8 +187,12 @@ def test_passages_pass_through_unbatched() -> None:
 
 
 def test_encode_times_reports_each_size() -> None:
+    from qa.models.batcher import grouping_times
+
     times = encode_times(HashEmbedder(), ["甲", "乙", "丙"], [1, 4], repeats=2)
     assert set(times) == {1, 4} and all(ms >= 0 for ms in times.values())
+    whole, grouped = grouping_times(HashEmbedder(), ["甲", "乙乙", "丙" * 90], batches=2)
+    assert whole >= 0 and grouped >= 0
 
 
 def test_the_searcher_answers_busy_when_the_encoder_is_full_and_does_not_cache_it(tmp_path: Path) -> None:
