@@ -21,6 +21,8 @@ __all__ = [
     "corpus_dir",
     "environment_help",
     "feedback_file",
+    "cache_size_text",
+    "max_waiting_text",
     "host",
     "port_text",
     "eval_dir",
@@ -53,6 +55,8 @@ ENVIRONMENT: dict[str, str] = {
     "QA_PORT": "port the app listens on (default: 7860)",
     "QA_FEEDBACK": "JSON Lines file the app's 'Wrong answer?' reports go to (default: none, the control is off)",
     "QA_QUERY_ENCODER": "how e5 encodes questions: onnx (default), onnx-int8 or torch; passages always use torch",
+    "QA_CACHE_SIZE": "answers the app keeps for repeated questions; 0 turns the cache off (default: 1024)",
+    "QA_MAX_WAITING": "questions the app lets wait for its semantic model before answering 'busy, try again' (default: 64)",
 }
 
 
@@ -145,6 +149,16 @@ def host() -> str:
 def port_text() -> str:
     """The port as given (checked by the caller, which names QA_PORT in its error)."""
     return _env("QA_PORT") or "7860"
+
+
+def cache_size_text() -> str | None:
+    """QA_CACHE_SIZE as given (checked by the caller, which names the variable in its error)."""
+    return _env("QA_CACHE_SIZE")
+
+
+def max_waiting_text() -> str | None:
+    """QA_MAX_WAITING as given (checked by the caller)."""
+    return _env("QA_MAX_WAITING")
 
 
 def feedback_file() -> Path | None:

@@ -28,6 +28,7 @@ __all__ = [
     "answer_messages",
     "ask",
     "search",
+    "server_stats",
     "chapter_filter_choices",
     "articles_in",
     "chapter_view",
@@ -133,6 +134,12 @@ def ask(engine: Engine, message: Any, history: Sequence[Message] | None, chapter
         return shown, ""
     answer = engine.search(question, k=to_int(k, 5) or 5, chapter=to_int(chapter) or None)
     return shown + [user_message(question)] + answer_messages(answer), ""
+
+
+def server_stats(engine: Engine) -> dict[str, Any]:
+    """The engine's counters (answer cache, query encoder) when it keeps any: what a load test reads."""
+    stats = getattr(engine, "stats", None)
+    return dict(stats()) if callable(stats) else {}
 
 
 def search(engine: Engine, question: Any, k: Any = 5) -> dict[str, Any]:

@@ -4,6 +4,12 @@ Nothing here decides what is shown; it turns the handlers' plain data into Gradi
 ``build_app(searcher)`` returns the ``gr.Blocks``; ``launch(demo, …)`` serves it with the page
 styling and the copy-button script (``static/app.css``, ``static/app.js``, package data) and the
 interface translations (Gradio 6 takes those at launch).
+
+Concurrency: the two answering endpoints (``/search`` and the chat) share one group of
+:data:`ANSWER_THREADS` workers, so questions run side by side — the searcher batches their encoding
+(:mod:`qa.models.batcher`) and a citation or keyword answer never waits for it. The page's own events
+(browsing, export) have :data:`PAGE_THREADS`. Gradio's queue holds at most :data:`QUEUE_SIZE` events; beyond that a
+request is refused with HTTP 503 at once, so memory stays bounded whatever the load.
 """
 
 from __future__ import annotations
@@ -86,6 +92,16 @@ I18N = gr.I18n(
 )
 
 PRIVATE = "private"  # an event of the page itself, not an API endpoint
+ANSWER = "answer"  # the concurrency group of the endpoints that answer questions
+
+#: Questions answered side by side: more than the encoder may hold waiting, so that the searcher's own
+#: bound, with its bilingual "busy" answer, is the one a visitor meets first (a thread waiting for the
+#: encoder costs no CPU; a request waiting in Gradio's queue would not be turned away).
+ANSWER_THREADS = 256
+#: Page events (browsing, export, feedback) side by side.
+PAGE_THREADS = 8
+#: Events Gradio's queue holds before refusing new ones (HTTP 503, "queue is full").
+QUEUE_SIZE = 512
 
 
 def static_text(name: str) -> str:
@@ -135,6 +151,10 @@ class Events:
     def search(self, question: str, k: int = 5) -> dict:
         """Answer `question` with up to `k` articles: the same JSON object as `qa ask --json` (Answer.to_dict())."""
         return handlers.search(self.engine, question, k)
+
+    def stats(self) -> dict:
+        """Counters of the answer cache and the query encoder (hits, misses, batches, questions turned away), for load tests."""
+        return handlers.server_stats(self.engine)
 
     def clear(self) -> tuple[list[Message], str, Conversation]:
         return [], "", Conversation()
@@ -257,10 +277,11 @@ def build_app(searcher: Engine, *, examples: Sequence[str] = EXAMPLES, title: st
         asking = [question, chatbot, chapter, k, conversation]
         answered = [chatbot, question, conversation]
         exported = [export_text, download]
-        ask_button.click(events.ask, asking, answered, api_name="chat", api_description=events.ask.__doc__).then(
+        answering: dict[str, Any] = {"concurrency_limit": ANSWER_THREADS, "concurrency_id": ANSWER}
+        ask_button.click(events.ask, asking, answered, api_name="chat", api_description=events.ask.__doc__, **answering).then(
             events.export, [conversation], exported, api_visibility=PRIVATE
         )
-        question.submit(events.ask, asking, answered, api_visibility=PRIVATE).then(events.export, [conversation], exported, api_visibility=PRIVATE)
+        question.submit(events.ask, asking, answered, api_visibility=PRIVATE, **answering).then(events.export, [conversation], exported, api_visibility=PRIVATE)
         clear.click(events.clear, None, answered, api_visibility=PRIVATE).then(events.export, [conversation], exported, api_visibility=PRIVATE)
         report.click(events.report, [conversation, right_article], [report_status], api_visibility=PRIVATE)
         browse_reg.change(
@@ -273,7 +294,9 @@ def build_app(searcher: Engine, *, examples: Sequence[str] = EXAMPLES, title: st
         demo.load(
             events.on_load, None, [tabs, chatbot, article_view, number, chapter, browse_chapter, browse_article, conversation], api_visibility=PRIVATE
         ).then(events.export, [conversation], exported, api_visibility=PRIVATE)
-        gr.api(events.search, api_name="search")
+        gr.api(events.search, api_name="search", **answering)
+        gr.api(events.stats, api_name="stats", api_visibility="undocumented", concurrency_limit=None)
+    demo.queue(default_concurrency_limit=PAGE_THREADS, max_size=QUEUE_SIZE)
     return demo
 
 
@@ -296,4 +319,5 @@ def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860, block:
         css=static_text("app.css"),
         js=static_text("app.js"),
         i18n=I18N,
+        max_threads=ANSWER_THREADS + PAGE_THREADS + 8,  # the rest: stats and Gradio's own work
     )

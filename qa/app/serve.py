@@ -13,10 +13,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from qa import config
 from qa.models import EMBEDDERS
+from qa.models.batcher import MAX_WAITING
+from qa.search.cache import DEFAULT_SIZE
 
 __all__ = ["DESCRIPTION", "EPILOG", "add_arguments", "parse_args", "run", "main"]
 
@@ -26,7 +28,8 @@ DESCRIPTION = (
 )
 #: Follows the package's own environment help (qa.config.environment_help).
 EPILOG = (
-    "QA_HOST, QA_PORT, QA_CORPUS and QA_FEEDBACK give the defaults of --host, --port, --corpus and --feedback. "
+    "QA_HOST, QA_PORT, QA_CORPUS, QA_FEEDBACK, QA_CACHE_SIZE and QA_MAX_WAITING give the defaults of "
+    "--host, --port, --corpus, --feedback, --cache-size and --max-waiting. "
     "The app is never shared publicly; use --host 0.0.0.0 to serve your local network."
 )
 
@@ -39,6 +42,19 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0–65535)")
     return port
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least {minimum}")
+        return value
+
+    return parse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -56,17 +72,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         metavar="FILE",
         help="turn on the 'Wrong answer?' control: reports are appended to this local JSON Lines file (env QA_FEEDBACK; default: off)",
     )
+    parser.add_argument(
+        "--cache-size", type=_count(0), metavar="N", help=f"answers kept for repeated questions; 0 turns the cache off (env QA_CACHE_SIZE; default {DEFAULT_SIZE})"
+    )
+    parser.add_argument(
+        "--max-waiting",
+        type=_count(1),
+        metavar="N",
+        help=f"questions that may wait for the semantic model; more are answered 'busy, try again' at once (env QA_MAX_WAITING; default {MAX_WAITING})",
+    )
     return parser
 
 
 def _with_environment(args: argparse.Namespace) -> argparse.Namespace:
-    """Options not given on the command line from QA_HOST, QA_PORT, QA_CORPUS, QA_FEEDBACK; ArgumentTypeError for a bad QA_PORT."""
+    """Options not given on the command line from QA_HOST, QA_PORT, QA_CORPUS, QA_FEEDBACK, QA_CACHE_SIZE, QA_MAX_WAITING;
+    ArgumentTypeError for a bad value of one of them."""
     args.host = args.host or config.host()
     if args.port is None:
         try:
             args.port = _port(config.port_text())
         except argparse.ArgumentTypeError as exc:
             raise argparse.ArgumentTypeError(f"QA_PORT: {exc}") from None
+    for name, option, minimum, text, default in (
+        ("QA_CACHE_SIZE", "cache_size", 0, config.cache_size_text(), DEFAULT_SIZE),
+        ("QA_MAX_WAITING", "max_waiting", 1, config.max_waiting_text(), MAX_WAITING),
+    ):
+        if getattr(args, option, None) is None:
+            try:
+                setattr(args, option, _count(minimum)(text) if text else default)
+            except argparse.ArgumentTypeError as exc:
+                raise argparse.ArgumentTypeError(f"{name}: {exc}") from None
     args.corpus = args.corpus or os.environ.get("QA_CORPUS") or None
     feedback = getattr(args, "feedback", None)
     args.feedback = Path(feedback).expanduser() if feedback else config.feedback_file()
@@ -110,7 +145,11 @@ def run(args: argparse.Namespace) -> int:
         state = "complete" if reg.complete else f"PARTIAL ({reg.coverage_en()})"
         log(f"  {reg.title}: {len(reg.articles)} articles, {len(reg.chapters)} chapters, {state}")
     started = time.perf_counter()
-    searcher = Searcher(library, embedder=args.model, index_dir=index_dir_for(path), background=True, log=log, progress=True)
+    searcher = Searcher(
+        library, embedder=args.model, index_dir=index_dir_for(path), background=True, log=log, progress=True,
+        cache_size=args.cache_size, batch_queries=True, max_waiting=args.max_waiting,
+    )
+    log(f"answer cache: {f'{args.cache_size} answers' if args.cache_size else 'off'}; at most {args.max_waiting} questions wait for the semantic model")
     log("keyword search and citation lookups are ready; the semantic model is loading in the background …")
 
     def report_ready() -> None:

@@ -2,7 +2,9 @@
 time, and waiting until the app answers with its semantic model.
 
 Gradio's documented call API: ``POST /gradio_api/call/search`` returns an event id, and
-``GET /gradio_api/call/search/<id>`` streams the result as server-sent events.
+``GET /gradio_api/call/search/<id>`` streams the result as server-sent events. A full queue answers the
+POST with HTTP 503 (:class:`TurnedAway`); a question the app had no room for comes back as an answer
+with ``busy`` set.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ import ipaddress
 import json
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
-__all__ = ["SearchClient", "Readiness", "wait_until_ready", "is_loopback_url", "READY_PROBE"]
+__all__ = ["SearchClient", "TurnedAway", "Readiness", "wait_until_ready", "is_loopback_url", "READY_PROBE"]
+
+
+class TurnedAway(RuntimeError):
+    """The app's queue was full: it refused the request at once (HTTP 503)."""
 
 
 def is_loopback_url(url: str) -> bool:
@@ -59,28 +65,41 @@ class SearchClient:
                     raise
         raise AssertionError("unreachable")
 
-    def search(self, question: str, k: int = 5) -> dict:
-        status, body = self._request("POST", "/gradio_api/call/search", json.dumps({"data": [question, k]}).encode())
+    def call(self, endpoint: str, data: list[Any]) -> Any:
+        """The one output of ``endpoint`` called with ``data``."""
+        status, body = self._request("POST", f"/gradio_api/call/{endpoint}", json.dumps({"data": data}).encode())
+        if status == 503:
+            raise TurnedAway(f"POST /gradio_api/call/{endpoint}: HTTP 503 {body[:200]!r}")
         if status != 200:
-            raise RuntimeError(f"POST /gradio_api/call/search: HTTP {status} {body[:200]!r}")
+            raise RuntimeError(f"POST /gradio_api/call/{endpoint}: HTTP {status} {body[:200]!r}")
         event_id = json.loads(body)["event_id"]
-        status, body = self._request("GET", f"/gradio_api/call/search/{event_id}")
+        status, body = self._request("GET", f"/gradio_api/call/{endpoint}/{event_id}")
         if status != 200:
-            raise RuntimeError(f"GET /gradio_api/call/search/{event_id}: HTTP {status} {body[:200]!r}")
-        event, data = None, None
+            raise RuntimeError(f"GET /gradio_api/call/{endpoint}/{event_id}: HTTP {status} {body[:200]!r}")
+        event: str | None = None
+        payload: str | None = None
         for line in body.decode("utf-8").splitlines():
             if line.startswith("event:"):
                 event = line[6:].strip()
             elif line.startswith("data:") and event in ("complete", "error"):
-                data = line[5:].strip()
+                payload = line[5:].strip()
                 if event == "complete":
                     break
-        if event != "complete" or data is None:
-            raise RuntimeError(f"search did not complete: event {event!r}, data {str(data)[:200]!r}")
-        (answer,) = json.loads(data)
+        if event != "complete" or payload is None:
+            raise RuntimeError(f"{endpoint} did not complete: event {event!r}, data {str(payload)[:200]!r}")
+        (output,) = json.loads(payload)
+        return output
+
+    def stats(self) -> dict[str, Any]:
+        """The app's counters (answer cache, query encoder); {} from an app that keeps none."""
+        output = self.call("stats", [])
+        return output if isinstance(output, dict) else {}
+
+    def search(self, question: str, k: int = 5) -> dict:
+        answer = self.call("search", [question, k])
         if not isinstance(answer, dict) or not {"hits", "abstained", "retriever"} <= answer.keys():
             raise RuntimeError(f"malformed answer: {str(answer)[:200]}")
-        if answer["abstained"] == bool(answer["hits"]):
+        if answer["abstained"] == bool(answer["hits"] or answer.get("front")):
             raise RuntimeError(f"inconsistent answer: abstained={answer['abstained']} with {len(answer['hits'])} hits")
         return answer
 
@@ -98,10 +117,12 @@ class Readiness:
     retriever: str
     semantic: bool
     notice: str | None = None
+    first_answer_s: float | None = None
 
     def describe(self) -> str:
         how = "with the semantic model" if self.semantic else f"with keyword search only ({self.notice})"
-        return f"app ready after {self.waited_s:.1f} s: /search answered {self.probe!r} {how} (retriever {self.retriever})"
+        first = f" (first answer of any kind after {self.first_answer_s:.1f} s)" if self.first_answer_s is not None else ""
+        return f"app ready after {self.waited_s:.1f} s: /search answered {self.probe!r} {how} (retriever {self.retriever}){first}"
 
 
 #: Asked until the app answers with its semantic model: a paraphrase (a citation would be answered
@@ -118,6 +139,7 @@ def wait_until_ready(url: str, timeout: float, *, starting: Callable[[], None] |
     (connection errors are then expected) and raises if it has died; without it, an app that does
     not answer at all is an error at once."""
     started = time.monotonic()
+    first: float | None = None
     last = "no answer yet"
     while time.monotonic() - started < timeout:
         if starting is not None:
@@ -132,11 +154,12 @@ def wait_until_ready(url: str, timeout: float, *, starting: Callable[[], None] |
         except (RuntimeError, ValueError) as exc:
             last = f"{type(exc).__name__}: {exc}"
         else:
+            first = round(time.monotonic() - started, 1) if first is None else first
             notice = answer.get("notice")
             if answer["retriever"] == "hybrid" or UNAVAILABLE in (notice or ""):
-                return Readiness(round(time.monotonic() - started, 1), READY_PROBE, answer["retriever"], answer["retriever"] == "hybrid", notice)
+                return Readiness(round(time.monotonic() - started, 1), READY_PROBE, answer["retriever"], answer["retriever"] == "hybrid", notice, first)
             last = f"answered with {answer['retriever']}: {notice}"
         finally:
             client.close()
-        time.sleep(0.5)
+        time.sleep(0.1 if first is None else 0.5)
     raise RuntimeError(f"the app at {url} did not answer with its semantic model within {timeout:.0f} s (last: {last})")

@@ -28,6 +28,7 @@ __all__ = [
     "dense_unavailable",
     "no_answer",
     "near_miss",
+    "busy",
 ]
 
 #: Why there is no dense search when the searcher was built without a model.
@@ -124,3 +125,8 @@ def near_miss(regulation: Regulation, article: Article, several: bool) -> Messag
         f"最接近的是{title_zh}{where_zh}{article.label_zh}，但它没有直接回答这个问题。",
         f"The nearest is {title_en}{where_en}Article {article.number_en}; it does not answer the question directly.",
     )
+
+
+def busy() -> Message:
+    """Too many questions are waiting for the semantic model: this one was not searched (nothing about the law is implied)."""
+    return Message("当前提问人数过多，请稍后再试。", "The app is busy answering other questions; please try again in a moment.")

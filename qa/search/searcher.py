@@ -24,6 +24,7 @@ from qa.index.lexical import Terms
 from qa.index.lexical import load_or_build as load_lexical
 from qa.lang.roles import question_roles, residual
 from qa.lang.text import clean_question, detect_lang
+from qa.models.batcher import BatchingEmbedder, Busy
 from qa.search import fusion, messages
 from qa.search.citations import Citations
 from qa.search.cache import DEFAULT_SIZE, AnswerCache
@@ -67,6 +68,10 @@ class Searcher:
     lookups and BM25 answer at once; dense and hybrid questions asked meanwhile are answered lexically
     and say so in ``Answer.notice``. ``abstain=False`` turns abstention off (any signal above float
     noise counts: :meth:`Abstention.off`); ``search(..., abstain=...)`` overrides it per question.
+
+    ``batch_queries=True`` (the app) puts a :class:`~qa.models.batcher.BatchingEmbedder` in front of the
+    loaded model, so that concurrent questions are encoded in one call; when ``max_waiting`` questions
+    already wait for it, :meth:`search` answers "busy, try again" (``Answer.busy``) at once.
     """
 
     def __init__(
@@ -82,6 +87,8 @@ class Searcher:
         log: Callable[[str], None] = print,
         progress: bool = True,
         cache_size: int = DEFAULT_SIZE,
+        batch_queries: bool = False,
+        max_waiting: int | None = None,
     ):
         self.library = tuple(library)
         self.ranking = ranking or Ranking()
@@ -96,6 +103,7 @@ class Searcher:
         self._dense: DenseIndex | None = None
         self._dense_error: str | None = None
         self._unit_docs = self._unit_paragraphs = np.zeros(0, np.int64)
+        self._batching = {"max_waiting": max_waiting} if batch_queries else None
         self._ready = threading.Event()
         if embedder is None:
             self._dense_error = messages.NO_EMBEDDER
@@ -118,6 +126,9 @@ class Searcher:
             doc_of = self.citations.doc_of
             self._unit_docs = np.array([doc_of.get((u.regulation, u.article, u.suffix), -1) for u in dense.units], np.int64)
             self._unit_paragraphs = np.array([u.paragraph or 0 for u in dense.units], np.int64)
+            if self._batching is not None:
+                waiting = self._batching["max_waiting"]
+                embedder = BatchingEmbedder(embedder) if waiting is None else BatchingEmbedder(embedder, max_waiting=waiting)
             self._dense, self._embedder = dense, embedder
         except Exception as exc:  # noqa: BLE001 - any failure leaves lexical search working, with the reason shown
             self._dense_error = messages.semantic_unavailable(exc)
@@ -141,6 +152,12 @@ class Searcher:
     def wait_ready(self, timeout: float | None = None) -> bool:
         return self._ready.wait(timeout)
 
+    def stats(self) -> dict[str, dict[str, float] | None]:
+        """The answer cache's counters and (with ``batch_queries``) the query encoder's, for the load test."""
+        cache = self.cache.stats()
+        encoder = self._embedder.stats().to_dict() if isinstance(self._embedder, BatchingEmbedder) else None
+        return {"cache": {"size": cache.size, "capacity": cache.capacity, "hits": cache.hits, "misses": cache.misses, "hit_rate": cache.hit_rate}, "encoder": encoder}
+
     # ------------------------------------------------------------ public API
 
     def search(self, question: str, k: int = 5, retriever: str = "hybrid", chapter: int | None = None, *, abstain: bool | None = None) -> Answer:
@@ -150,8 +167,13 @@ class Searcher:
         key = (clean_question(question), k, retriever, chapter, self.abstain if abstain is None else abstain, self.ranking, self.abstention, self.dense_ready)
         answer = self.cache.get(key)
         if answer is None:
-            answer = self.answer(self.prepare(question, k, retriever, chapter), abstain=abstain)
-            self.cache.put(key, answer)
+            try:
+                answer = self.answer(self.prepare(question, k, retriever, chapter), abstain=abstain)
+            except Busy:
+                text, truncated = clean_question(question)
+                answer = _said(Answer(text, detect_lang(text), retriever, (), True, truncated=truncated, busy=True), messages.busy())
+            else:
+                self.cache.put(key, answer)
         return replace(answer, elapsed_ms=round((time.perf_counter() - started) * 1000, 2))
 
     def article_hit(self, number: int, regulation: int = 0, paragraph: int | None = None, suffix: int = 0) -> Hit | None:
@@ -196,6 +218,8 @@ class Searcher:
         elif retriever != "bm25" and self._dense is None:
             notes.append(messages.dense_unavailable(self._dense_error))
             used = "bm25"
+        if used != "bm25" and isinstance(self._embedder, BatchingEmbedder):
+            self._embedder.admit()  # Busy before the lexical work: a busy answer must be quick
         terms = self.lexical.weighted_terms(text)
         roles = question_roles(text)
         rest = self.lexical.weighted_terms(residual(text))

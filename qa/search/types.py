@@ -89,7 +89,8 @@ class Answer:
     """The result of one question: hits best first, or an abstention with the reason.
 
     ``related`` (only with an abstention) cites the nearest article, named in the message as a place to
-    look, never as an answer."""
+    look, never as an answer. ``busy``: the question was turned away unsearched (the app was over
+    capacity); asking again later may answer it."""
 
     question: str
     lang: str
@@ -106,6 +107,7 @@ class Answer:
     elapsed_ms: float = 0.0
     front: tuple[FrontHit, ...] = ()
     related: tuple[str, ...] = ()
+    busy: bool = False
 
     def to_dict(self) -> dict:
         data = asdict(self)

@@ -1,0 +1,131 @@
+"""qa.measure.loadtest: concurrent load on the app's /search API (short runs; `qa loadtest` does the full one)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.measure.client import is_loopback_url, wait_until_ready
+from qa.measure.loadtest import LoadReport, main, run_load, server_delta
+
+
+def test_ten_clients_for_five_seconds_get_no_errors(app_url: str) -> None:
+    report = run_load(app_url, clients=10, duration=5, timeout=30)
+    summary = report.summary()
+    assert report.errors == 0, summary.error_samples
+    assert report.ok >= 10 and summary.throughput_rps > 0
+    latency = summary.latency_ms
+    assert latency.p50 is not None and latency.p95 is not None and latency.max is not None
+    assert latency.p50 <= latency.p95 <= latency.max
+    assert set(summary.retrievers) <= {"hybrid", "bm25"}
+    assert summary.questions >= 300  # the default pool
+
+
+def test_turned_away_requests_are_neither_answers_nor_errors() -> None:
+    report = LoadReport(clients=2, duration_s=2.0)
+    report.record("甲", 120.0, {"retriever": "hybrid"}, None, False)
+    report.record("乙", 3.0, {"retriever": "hybrid", "busy": True}, None, True)
+    report.record("丙", 30000.0, None, "TimeoutError: timed out", False)
+    summary = report.summary()
+    assert (summary.requests, summary.ok, summary.turned_away, summary.errors) == (3, 1, 1, 1)
+    assert summary.throughput_rps == 0.5 and summary.latency_ms.max == 120.0 and summary.turned_away_ms.max == 3.0
+    assert "1 turned away, 1 errors" in summary.format() and "'丙': TimeoutError" in summary.error_samples[0]
+
+
+def test_server_counters_are_those_of_the_load_alone() -> None:
+    before = {"cache": {"hits": 2, "misses": 8, "capacity": 1024}, "encoder": {"batches": 3, "questions": 9, "turned_away": 0}}
+    after = {
+        "cache": {"hits": 32, "misses": 18, "capacity": 1024},
+        "encoder": {"batches": 8, "questions": 29, "turned_away": 4, "largest": 7, "max_batch": 16, "max_waiting": 64},
+    }
+    delta = server_delta(before, after)
+    assert delta["cache"] == {"hits": 30, "misses": 10, "hit_rate": 0.75, "capacity": 1024}
+    assert delta["encoder"] == {"batches": 5, "questions": 20, "turned_away": 4, "mean_batch": 4.0, "largest": 7, "max_batch": 16, "max_waiting": 64}
+    assert server_delta({}, {}) == {}
+
+
+def test_the_app_reports_its_counters(app_url: str) -> None:
+    from qa.measure.client import SearchClient
+
+    client = SearchClient(app_url, 30)
+    try:
+        client.search("动力电池回收利用", 3)
+        client.search("动力电池回收利用", 3)
+        stats = client.stats()
+    finally:
+        client.close()
+    assert stats["cache"]["hits"] >= 1 and stats["cache"]["capacity"] > 0
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("http://127.0.0.1:7860/", True),
+        ("http://127.8.9.10:7860", True),
+        ("http://localhost:7860/", True),
+        ("http://[::1]:7860/", True),
+        ("http://192.168.1.10:7860/", False),
+        ("http://0.0.0.0:7860/", False),
+        ("http://example.com/", False),
+        ("http://127.0.0.1.nip.io/", False),
+        ("http://localhost.example.com/", False),
+        ("file:///etc/passwd", False),
+        ("ftp://127.0.0.1/", False),
+    ],
+)
+def test_only_loopback_urls_are_loaded(url: str, ok: bool) -> None:
+    assert is_loopback_url(url) is ok
+
+
+def test_main_refuses_a_remote_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--url", "http://example.com/", "--duration", "1"]) == 2
+    assert "refusing" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="non-loopback"):
+        run_load("http://10.0.0.1:7860/", clients=1, duration=1)
+
+
+def test_main_starts_the_app_itself_and_reports_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    assert main(["--model", "hash", "--clients", "4", "--duration", "2", "--cache-size", "0", "--json"]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["errors"] == 0 and summary["ok"] > 0 and summary["model"] == "hash"
+    # The app started here ran with its cache off and batched its questions; its CPU was read.
+    assert summary["server"]["cache"]["hits"] == 0 and summary["server"]["cache"]["capacity"] == 0
+    assert summary["server"]["encoder"]["questions"] > 0
+    assert summary["cpu"]["app_cores"] is not None and summary["cpu"]["app_peak_rss_mb"] > 0
+    assert {"p50", "p95", "p99", "max", "mean"} <= summary["latency_ms"].keys()
+    # Ready means /search answered with the semantic model, and the output says so.
+    assert summary["ready"]["semantic"] is True and summary["ready"]["retriever"] == "hybrid"
+    assert "app ready after" in captured.err and "with the semantic model" in captured.err
+
+
+def test_ready_is_an_answer_from_the_semantic_model(app_url: str) -> None:
+    ready = wait_until_ready(app_url, timeout=60)
+    assert ready.semantic and ready.retriever == "hybrid" and ready.waited_s < 60
+    assert "with the semantic model" in ready.describe()
+
+
+def test_main_gives_up_at_once_when_nothing_answers_at_the_url(capsys: pytest.CaptureFixture[str]) -> None:
+    from .conftest import free_port
+
+    assert main(["--url", f"http://127.0.0.1:{free_port()}/", "--duration", "1"]) == 2
+    assert "nothing answers at" in capsys.readouterr().err
+
+
+def test_main_refuses_app_options_for_an_app_it_did_not_start(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--url", "http://127.0.0.1:7860/", "--cache-size", "0"]) == 2
+    assert "cannot change the app at --url" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_ten_clients_for_ten_seconds_with_the_real_model_get_no_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    """What CI runs: the app as `qa serve` starts it, with e5 + USE, under a short load."""
+    code = main(["--clients", "10", "--duration", "10", "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0 and summary["errors"] == 0, summary["error_samples"]
+    assert summary["ok"] > 0 and summary["ready"]["semantic"] and summary["retrievers"].get("hybrid", 0) > 0
