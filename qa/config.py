@@ -14,6 +14,7 @@ from pathlib import Path
 __all__ = [
     "ENVIRONMENT",
     "ROOT",
+    "adapter_dir",
     "bundled_corpus",
     "cache_dir",
     "catalogue_file",
@@ -51,6 +52,7 @@ ENVIRONMENT: dict[str, str] = {
     "QA_HOST": "address the app listens on (default: 127.0.0.1)",
     "QA_PORT": "port the app listens on (default: 7860)",
     "QA_FEEDBACK": "JSON Lines file the app's 'Wrong answer?' reports go to (default: none, the control is off)",
+    "QA_ADAPTER": "query adapter folder for the model names ending in +adapter (default: the bundled qa/models/adapters/stard-e5)",
 }
 
 
@@ -114,6 +116,12 @@ def index_dir_for(corpus: str | os.PathLike[str]) -> Path:
     resolved = Path(corpus).resolve()
     digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
     return index_root() / f"{resolved.stem[:40]}-{digest}"
+
+
+def adapter_dir() -> Path:
+    """The query adapter of the ``…+adapter`` models: ``$QA_ADAPTER``, else the one shipped in the package."""
+    override = _env("QA_ADAPTER")
+    return Path(override).expanduser() if override else Path(__file__).resolve().parent / "models" / "adapters" / "stard-e5"
 
 
 def model_dir(model: str) -> Path:
