@@ -279,6 +279,11 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
 
     from qa.measure import bench
     from qa.measure import loadtest
+    from qa.train import command as train
+
+    p = sub.add_parser("train", help="train the query adapter for e5 on STARD's dev split (index vectors fixed)", description=train.DESCRIPTION, epilog=EPILOG)
+    train.add_arguments(p)
+    p.set_defaults(func=train.run)
 
     p = sub.add_parser("bench", help=bench.DESCRIPTION, description=bench.DESCRIPTION, epilog=EPILOG)
     bench.add_arguments(p)

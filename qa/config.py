@@ -14,6 +14,7 @@ from pathlib import Path
 __all__ = [
     "ENVIRONMENT",
     "ROOT",
+    "adapter_dir",
     "bundled_corpus",
     "cache_dir",
     "catalogue_file",
@@ -57,6 +58,7 @@ ENVIRONMENT: dict[str, str] = {
     "QA_QUERY_ENCODER": "how e5 encodes questions: onnx (default), onnx-int8 or torch; passages always use torch",
     "QA_CACHE_SIZE": "answers the app keeps for repeated questions; 0 turns the cache off (default: 1024)",
     "QA_MAX_WAITING": "questions the app lets wait for its semantic model before answering 'busy, try again' (default: 64)",
+    "QA_ADAPTER": "query adapter folder for the model names ending in +adapter (default: the bundled qa/models/adapters/stard-e5)",
 }
 
 
@@ -120,6 +122,12 @@ def index_dir_for(corpus: str | os.PathLike[str]) -> Path:
     resolved = Path(corpus).resolve()
     digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
     return index_root() / f"{resolved.stem[:40]}-{digest}"
+
+
+def adapter_dir() -> Path:
+    """The query adapter of the ``…+adapter`` models: ``$QA_ADAPTER``, else the one shipped in the package."""
+    override = _env("QA_ADAPTER")
+    return Path(override).expanduser() if override else Path(__file__).resolve().parent / "models" / "adapters" / "stard-e5"
 
 
 def model_dir(model: str) -> Path:

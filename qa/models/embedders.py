@@ -235,8 +235,8 @@ class EnsembleEmbedder(Embedder):
         return np.hstack(halves).astype(np.float32)
 
 
-#: Names accepted by :func:`get_embedder`; "hash" is the test double.
-EMBEDDERS: tuple[str, ...] = ("e5+use", "e5", "use", "hash")
+#: Names accepted by :func:`get_embedder`; "hash" is the test double; "…+adapter" adds the query adapter (qa.models.adapter).
+EMBEDDERS: tuple[str, ...] = ("e5+use", "e5", "use", "hash", "e5+use+adapter", "e5+adapter")
 
 
 #: Question-language weights of (e5, USE) in the default ensemble.
@@ -273,4 +273,8 @@ def get_embedder(name: str = "e5", query_encoder: str | None = None) -> Embedder
         return USEEmbedder(threads=1)
     if name == "hash":
         return HashEmbedder()
+    if name.endswith("+adapter"):
+        from qa.models.adapter import adapted
+
+        return adapted(name.removesuffix("+adapter"))
     raise ValueError(f"unknown embedder {name!r}; choose from {', '.join(EMBEDDERS)}")

@@ -1,0 +1,150 @@
+"""A query-side adapter: a learned map on one model's question vectors, the passage vectors untouched.
+
+``q' = normalise(q + q·Δ + b)``, with ``Δ`` full (``linear``, 384×384) or low-rank (``Δ = A·B``). Only
+questions change, so an index built with the base model is used as it is: :class:`AdaptedEmbedder` keeps
+the base model's ``model_id`` and passage encoding, and adapts ``encode_queries`` for the languages the
+adapter was trained on (Chinese: English questions keep the base vector).
+
+On disk an adapter is a folder: ``adapter.safetensors`` (``delta`` or ``down``/``up``, and ``bias``) and
+``manifest.json`` (base model, kind, languages, data hashes, seed, metrics, and the tensors' SHA-256,
+checked on load). ``qa train`` writes it (``qa.train``); the one shipped is in ``qa/models/adapters/``
+(``QA_ADAPTER`` names another, see :func:`qa.config.adapter_dir`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.files import atomic_write, sha256_file
+from qa.models.embedders import Embedder
+
+__all__ = ["QueryAdapter", "AdapterError", "AdaptedEmbedder", "load_adapter", "save_adapter", "adapted", "TENSORS", "MANIFEST"]
+
+TENSORS = "adapter.safetensors"
+MANIFEST = "manifest.json"
+FORMAT = 1
+
+
+class AdapterError(ValueError):
+    """An adapter folder that cannot be used (and why)."""
+
+
+@dataclass(frozen=True)
+class QueryAdapter:
+    """The map's tensors (float32) and its manifest. ``delta`` (d×d) or ``down`` (d×r) with ``up`` (r×d)."""
+
+    bias: np.ndarray
+    delta: np.ndarray | None = None
+    down: np.ndarray | None = None
+    up: np.ndarray | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dim(self) -> int:
+        return int(self.bias.shape[0])
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.manifest.get("languages", ("zh",)))
+
+    def apply(self, queries: np.ndarray) -> np.ndarray:
+        """Adapted, unit-length rows for unit-length rows ``queries`` (n×d)."""
+        q = np.asarray(queries, np.float32)
+        out = q + self.bias
+        if self.delta is not None:
+            out = out + q @ self.delta
+        if self.down is not None and self.up is not None:
+            out = out + (q @ self.down) @ self.up
+        return np.ascontiguousarray(out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12), dtype=np.float32)
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        named = {"bias": self.bias, "delta": self.delta, "down": self.down, "up": self.up}
+        return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in named.items() if v is not None}
+
+
+def save_adapter(adapter: QueryAdapter, folder: Path) -> Path:
+    """Write tensors, then the manifest naming their checksum (last, so a half-written folder fails to load)."""
+    from safetensors.numpy import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write(folder / TENSORS, lambda tmp: save_file(adapter.tensors(), tmp))
+    manifest = {**adapter.manifest, "format": FORMAT, "dim": adapter.dim, "tensors_sha256": sha256_file(folder / TENSORS)}
+    atomic_write(folder / MANIFEST, lambda tmp: Path(tmp).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"))
+    return folder
+
+
+def load_adapter(folder: Path) -> QueryAdapter:
+    """The adapter in ``folder``; AdapterError saying why when it is missing, damaged or not ours."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        raise AdapterError(f"no adapter manifest at {folder / MANIFEST} ({exc})") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise AdapterError(f"{folder / MANIFEST}: not an adapter manifest of format {FORMAT}")
+    if not (folder / TENSORS).is_file() or sha256_file(folder / TENSORS) != manifest.get("tensors_sha256"):
+        raise AdapterError(f"{folder / TENSORS}: missing, or its checksum differs from the manifest's")
+    try:
+        tensors = load_file(str(folder / TENSORS))
+    except (SafetensorError, OSError) as exc:
+        raise AdapterError(f"{folder / TENSORS}: {exc}") from exc
+    if "bias" not in tensors or not ({"delta"} <= tensors.keys() or {"down", "up"} <= tensors.keys()):
+        raise AdapterError(f"{folder / TENSORS}: needs bias and delta, or bias, down and up")
+    adapter = QueryAdapter(tensors["bias"], tensors.get("delta"), tensors.get("down"), tensors.get("up"), manifest)
+    d = adapter.dim
+    shapes_ok = (adapter.delta is None or adapter.delta.shape == (d, d)) and (
+        adapter.down is None or (adapter.up is not None and adapter.down.shape[0] == d and adapter.up.shape == (adapter.down.shape[1], d))
+    )
+    if not shapes_ok or manifest.get("dim") != d:
+        raise AdapterError(f"{folder / TENSORS}: tensor shapes do not fit dim {manifest.get('dim')}")
+    return adapter
+
+
+def adapted(base: str) -> Embedder:
+    """``get_embedder(base)`` with the adapter of :func:`qa.config.adapter_dir` on its e5 questions."""
+    from qa import config
+    from qa.models.embedders import ENSEMBLE_WEIGHTS, EnsembleEmbedder, get_embedder
+
+    adapter = load_adapter(config.adapter_dir())
+    if base == "e5+use":
+        return EnsembleEmbedder(AdaptedEmbedder(get_embedder("e5"), adapter), get_embedder("use"), ENSEMBLE_WEIGHTS)
+    if base == "e5":
+        return AdaptedEmbedder(get_embedder("e5"), adapter)
+    raise ValueError(f"no adapter for model {base!r}: adapters apply to e5 and e5+use")
+
+
+class AdaptedEmbedder(Embedder):
+    """``base`` with adapted questions. Same ``model_id`` (the passage vectors are the base model's, so its
+    index is reused); ``adapter_id`` names the adapter for anything that caches question vectors."""
+
+    def __init__(self, base: Embedder, adapter: QueryAdapter) -> None:
+        if adapter.manifest.get("base_model_id") not in (None, base.model_id):
+            raise AdapterError(f"adapter was trained for {adapter.manifest.get('base_model_id')!r}, not {base.model_id!r}")
+        if adapter.dim != base.dim:
+            raise AdapterError(f"adapter is {adapter.dim}-dimensional, model {base.model_id} is {base.dim}")
+        self.base = base
+        self.adapter = adapter
+        self.model_id = base.model_id
+        self.dim = base.dim
+        self.adapter_id = str(adapter.manifest.get("tensors_sha256", ""))[:12]
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        from qa.lang.text import detect_lang
+
+        vectors = self.base.encode_queries(texts)
+        chosen = [i for i, t in enumerate(texts) if detect_lang(t) in self.adapter.languages]
+        if chosen:
+            vectors = vectors.copy()
+            vectors[chosen] = self.adapter.apply(vectors[chosen])
+        return vectors
+
+    def encode_passages(self, texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        return self.base.encode_passages(texts, batch_size=batch_size, progress=progress)

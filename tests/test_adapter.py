@@ -1,0 +1,80 @@
+"""The query adapter: file format and checks, the map itself, and the embedder wrapper (HashEmbedder base)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.models import HashEmbedder
+from qa.models.adapter import MANIFEST, TENSORS, AdaptedEmbedder, AdapterError, QueryAdapter, load_adapter, save_adapter
+
+
+def unit_rows(n: int, d: int, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_zero_adapter_is_the_identity() -> None:
+    q = unit_rows(5, 16)
+    adapter = QueryAdapter(np.zeros(16, np.float32), delta=np.zeros((16, 16), np.float32))
+    np.testing.assert_allclose(adapter.apply(q), q, atol=1e-6)
+
+
+def test_linear_and_low_rank_maps_give_unit_rows() -> None:
+    q = unit_rows(7, 8)
+    rng = np.random.default_rng(1)
+    linear = QueryAdapter(rng.normal(size=8).astype(np.float32), delta=rng.normal(size=(8, 8)).astype(np.float32))
+    low = QueryAdapter(np.zeros(8, np.float32), down=rng.normal(size=(8, 2)).astype(np.float32), up=rng.normal(size=(2, 8)).astype(np.float32))
+    expected = q + linear.bias + q @ linear.delta  # type: ignore[operator]
+    np.testing.assert_allclose(linear.apply(q), expected / np.linalg.norm(expected, axis=1, keepdims=True), atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(low.apply(q), axis=1), 1.0, atol=1e-5)
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    adapter = QueryAdapter(rng.normal(size=8).astype(np.float32), down=rng.normal(size=(8, 2)).astype(np.float32), up=rng.normal(size=(2, 8)).astype(np.float32), manifest={"kind": "lowrank", "seed": 3})
+    loaded = load_adapter(save_adapter(adapter, tmp_path / "a"))
+    assert loaded.manifest["seed"] == 3 and loaded.manifest["dim"] == 8
+    np.testing.assert_array_equal(loaded.up, adapter.up)  # type: ignore[arg-type]
+    q = unit_rows(3, 8)
+    np.testing.assert_allclose(loaded.apply(q), adapter.apply(q))
+
+
+def test_load_refuses_missing_altered_or_misshapen_adapters(tmp_path: Path) -> None:
+    with pytest.raises(AdapterError, match="no adapter manifest"):
+        load_adapter(tmp_path / "nothing")
+    folder = save_adapter(QueryAdapter(np.zeros(4, np.float32), delta=np.zeros((4, 4), np.float32)), tmp_path / "a")
+    (folder / TENSORS).write_bytes((folder / TENSORS).read_bytes()[:-1] + b"x")
+    with pytest.raises(AdapterError, match="checksum"):
+        load_adapter(folder)
+    folder = save_adapter(QueryAdapter(np.zeros(4, np.float32), delta=np.zeros((3, 3), np.float32)), tmp_path / "b")
+    with pytest.raises(AdapterError, match="shapes"):
+        load_adapter(folder)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    (folder / MANIFEST).write_text(json.dumps({**manifest, "format": 99}))
+    with pytest.raises(AdapterError, match="format"):
+        load_adapter(folder)
+
+
+def test_adapted_embedder_changes_chinese_questions_only_and_keeps_the_index_model() -> None:
+    base = HashEmbedder(dim=16)
+    rng = np.random.default_rng(4)
+    adapter = QueryAdapter(rng.normal(size=16).astype(np.float32), delta=rng.normal(size=(16, 16)).astype(np.float32), manifest={"languages": ["zh"], "base_model_id": base.model_id})
+    wrapped = AdaptedEmbedder(base, adapter)
+    assert (wrapped.model_id, wrapped.dim) == (base.model_id, base.dim)
+    texts = ["小区充电难，条例管不管？", "Who is responsible for charging stations?"]
+    plain, adapted = base.encode_queries(texts), wrapped.encode_queries(texts)
+    np.testing.assert_allclose(adapted[0], adapter.apply(plain[:1])[0], atol=1e-6)
+    np.testing.assert_array_equal(adapted[1], plain[1])
+    np.testing.assert_array_equal(wrapped.encode_passages(texts), base.encode_passages(texts))
+
+
+def test_adapted_embedder_refuses_another_model() -> None:
+    adapter = QueryAdapter(np.zeros(16, np.float32), delta=np.zeros((16, 16), np.float32), manifest={"base_model_id": "multilingual-e5-small"})
+    with pytest.raises(AdapterError, match="trained for"):
+        AdaptedEmbedder(HashEmbedder(dim=16), adapter)
+    with pytest.raises(AdapterError, match="dimensional"):
+        AdaptedEmbedder(HashEmbedder(dim=8), QueryAdapter(np.zeros(16, np.float32), delta=np.zeros((16, 16), np.float32)))

@@ -1,0 +1,155 @@
+"""The adapter trainer: mining, the loop (learns, seeded, resumes), the checks, and ``qa train`` on a tiny sample.
+
+The loop and checks run on synthetic vectors (instant); the command runs on two real laws of ``../shared``
+with the HashEmbedder test double (skipped without ``../shared``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.cli import main
+from qa.corpus.library import load_library
+from qa.models.adapter import load_adapter
+from qa.train.evaluate import DenseScores, law_groups, pooled, rows_of, score, Comparison
+from qa.train.fit import FitConfig, fit, nearest
+from qa.train.pairs import Pair, mined_pairs
+from qa.train.vectors import Articles
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+LIBRARY = SHARED / "regulations" / "library"
+QUERIES = SHARED / "benchmarks" / "stard" / "queries-train.json"
+LAWS = [LIBRARY / "社会法" / "劳动合同法(2012-12-28).md", LIBRARY / "社会法" / "劳动法(2018-12-29).md"]
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def synthetic(n_articles: int = 120, d: int = 16, seed: int = 0) -> tuple[Articles, list[Pair], np.ndarray]:
+    """Articles of two laws; each question is its article's vector pushed through a fixed distortion."""
+    rng = np.random.default_rng(seed)
+    passages = unit(rng.normal(size=(n_articles, d)))
+    keys = [("甲法" if i % 2 else "乙法", i, 0) for i in range(n_articles)]
+    distortion = np.eye(d) + 2.0 * rng.normal(size=(d, d)) / np.sqrt(d)
+    targets = np.concatenate([np.arange(n_articles), np.arange(n_articles)])
+    queries = unit(passages[targets] @ distortion + 0.1 * rng.normal(size=(len(targets), d)))
+    pairs = [Pair(f"问题{i}", (keys[t],), "stard", i) for i, t in enumerate(targets)]
+    return Articles(keys, [0] * n_articles, [""] * n_articles, passages), pairs, queries
+
+
+SMALL = FitConfig(rounds=2, epochs_per_round=4, batch=32, lr=0.02, candidates=16, random_negatives=32, weight_decay=0.0, temperature=0.05)
+
+
+def test_nearest_is_exact_and_ordered() -> None:
+    rng = np.random.default_rng(0)
+    p, q = unit(rng.normal(size=(50, 8))), unit(rng.normal(size=(3, 8)))
+    assert (nearest(q, p, 5) == np.argsort(-(q @ p.T), axis=1)[:, :5]).all()
+
+
+def test_training_undoes_a_distortion_and_is_seeded() -> None:
+    articles, pairs, queries = synthetic()
+    rows = rows_of(pairs, range(len(pairs)), articles, 1.0)
+    adapter = fit(queries, rows, articles.vectors, SMALL, log=lambda m: None)
+    before, after = score(pairs, queries, articles), score(pairs, queries, articles, adapter)
+    assert after.hit_at_1 > before.hit_at_1 + 0.2
+    again = fit(queries, rows, articles.vectors, SMALL, log=lambda m: None)
+    np.testing.assert_array_equal(again.delta, adapter.delta)  # type: ignore[arg-type]
+
+
+def test_low_rank_adapter_trains() -> None:
+    articles, pairs, queries = synthetic()
+    config = FitConfig(**{**SMALL.__dict__, "kind": "lowrank", "rank": 4})
+    adapter = fit(queries, rows_of(pairs, range(len(pairs)), articles, 1.0), articles.vectors, config, log=lambda m: None)
+    assert adapter.delta is None and adapter.down is not None and adapter.down.shape == (16, 4)
+    assert score(pairs, queries, articles, adapter).hit_at_1 > score(pairs, queries, articles).hit_at_1
+
+
+def test_a_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path: Path) -> None:
+    articles, pairs, queries = synthetic()
+    rows = rows_of(pairs, range(len(pairs)), articles, 1.0)
+    whole = fit(queries, rows, articles.vectors, SMALL, log=lambda m: None)
+    first = FitConfig(**{**SMALL.__dict__, "rounds": 1})
+    fit(queries, rows, articles.vectors, first, state_dir=tmp_path, log=lambda m: None)
+    state = json.loads((tmp_path / "state.json").read_text())
+    state["config"]["rounds"] = SMALL.rounds  # the same run, stopped after its first round
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    said: list[str] = []
+    resumed = fit(queries, rows, articles.vectors, SMALL, state_dir=tmp_path, log=said.append)
+    assert said and "resuming after round 1" in said[0]
+    np.testing.assert_allclose(resumed.delta, whole.delta, atol=1e-6)  # type: ignore[arg-type]
+
+
+def test_rows_expand_golds_and_weight_mined_pairs() -> None:
+    articles, _, _ = synthetic(n_articles=6)
+    pairs = [Pair("q", (articles.keys[1], articles.keys[2], ("无此法", 1, 0)), "stard", 0), Pair("m", (articles.keys[3],), "sentence")]
+    rows = rows_of(pairs, [0, 1], articles, 0.25)
+    assert rows.query.tolist() == [0, 0, 1] and rows.target.tolist() == [1, 2, 3]
+    assert rows.golds[0] == frozenset({1, 2}) and rows.weight.tolist() == [1.0, 1.0, 0.25]
+
+
+def test_law_groups_partition_the_laws_by_question_count() -> None:
+    pairs = [Pair("q", ((law, 1, 0),), "stard", i) for i, law in enumerate(["甲"] * 5 + ["乙"] * 3 + ["丙"] * 2 + ["丁"])]
+    groups = law_groups(pairs + [Pair("m", (("戊", 1, 0),), "sentence")], 2)
+    assert groups == [frozenset({"甲", "丁"}), frozenset({"乙", "丙"})]
+
+
+def test_pooled_weights_by_questions() -> None:
+    a, b = DenseScores(1, 1.0, 1.0, 1.0, 1.0), DenseScores(3, 0.0, 0.0, 0.0, 0.0)
+    assert pooled([Comparison("x", a, a), Comparison("y", b, b)], "adapted").recall_at_10 == 0.25
+
+
+def test_mining_finds_definitions_opening_sentences_and_citations() -> None:
+    from qa import config
+
+    library = load_library(config.bundled_corpus(), log=lambda m: None)
+    pairs = mined_pairs(library, seed=0, per_law=50)
+    kinds = {p.source for p in pairs}
+    assert {"definition", "sentence"} <= kinds
+    definition = next(p for p in pairs if p.source == "definition")
+    assert definition.question.startswith("什么是") and len(definition.gold) == 1
+    assert mined_pairs(library, seed=0, per_law=50) == pairs
+    assert len(mined_pairs(library, seed=0, per_law=1)) <= 3
+
+
+@pytest.fixture()
+def tiny_sample(tmp_path: Path) -> tuple[Path, Path]:
+    for path in LAWS + [QUERIES]:
+        if not path.exists():
+            pytest.skip(f"{path} is absent (../shared is not beside the project)")
+    library = tmp_path / "library"
+    library.mkdir()
+    for law in LAWS:
+        shutil.copy(law, library / law.name)
+    records = [r for r in json.loads(QUERIES.read_text(encoding="utf-8")) if any(n.startswith("劳动") for n in r["match_name"])][:40]
+    queries = tmp_path / "queries.json"
+    queries.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    return library, queries
+
+
+def test_qa_train_on_a_tiny_sample(tiny_sample: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    library, queries = tiny_sample
+    argv = ["train", "--library", str(library), "--queries", str(queries), "--model", "hash", "--index-dir", str(tmp_path / "index"),
+            "--work-dir", str(tmp_path / "work"), "--out", str(tmp_path / "adapter"), "--rounds", "1", "--leave-laws-out", "2", "--mined-per-law", "2", "--json"]
+    assert main(argv) == 0
+    manifest = json.loads(capsys.readouterr().out)
+    assert manifest["base_model_id"] == "hash-char123-256" and manifest["data"]["stard_split"] == "dev"
+    assert 0 < manifest["data"]["stard_questions"] <= 40 and {"dev_in_sample", "leave_laws_out"} <= manifest["metrics"].keys()
+    adapter = load_adapter(tmp_path / "adapter")
+    assert adapter.delta is not None and adapter.delta.shape == (256, 256)
+    assert main(argv) == 0  # resumed from the finished state: same tensors
+    np.testing.assert_array_equal(load_adapter(tmp_path / "adapter").delta, adapter.delta)  # type: ignore[arg-type]
+
+
+def test_qa_train_mistakes_are_one_line(tiny_sample: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    library, queries = tiny_sample
+    assert main(["train", "--library", str(tmp_path / "none"), "--out", str(tmp_path / "a"), "--model", "hash"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: STARD library not found") and err.count("\n") == 1
+    assert main(["train", "--library", str(library), "--queries", str(queries), "--model", "hash", "--rounds", "0", "--out", str(tmp_path / "a")]) == 2
+    assert "--rank and --rounds" in capsys.readouterr().err
