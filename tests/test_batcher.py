@@ -228,6 +228,35 @@ def test_the_searcher_answers_busy_when_the_encoder_is_full_and_does_not_cache_i
         batcher.close()
 
 
+def test_the_searcher_turns_away_questions_beyond_max_active_but_not_citations(tmp_path: Path) -> None:
+    """The whole answer is bounded, not only the encoding: with 200 clients answers waited for the CPU, not the encoder."""
+    corpus = default_corpus()
+    if not (Path(corpus) / "regulation.jsonl").is_file():
+        pytest.skip(f"bundled corpus not found at {corpus}")
+    inner = Gated()
+    searcher = Searcher(
+        load_library(corpus), embedder=inner, index_dir=tmp_path, abstention=hash_abstention(), log=lambda m: None,
+        progress=False, batch_queries=True, max_active=1, cache_size=0,
+    )
+    batcher = searcher._embedder
+    assert isinstance(batcher, BatchingEmbedder)
+    try:
+        inner.gate.clear()
+        inner.entered.clear()
+        first = threading.Thread(target=searcher.search, args=("动力电池回收利用",))
+        first.start()
+        inner.entered.wait(30)
+        busy = searcher.search("充电基础设施建设")
+        assert busy.busy and not busy.hits and busy.message and "稍后再试" in busy.message
+        assert searcher.search("第三条").hits  # a citation is never turned away
+        inner.gate.set()
+        first.join(30)
+        assert not searcher.search("充电基础设施建设").busy  # the place is free again
+        assert searcher.stats()["answering"] == {"active": 0, "max_active": 1, "turned_away": 1}
+    finally:
+        batcher.close()
+
+
 def test_questions_are_encoded_in_groups_of_similar_length_rows_in_order() -> None:
     from qa.models.batcher import encode_grouped, length_groups
 

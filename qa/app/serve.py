@@ -79,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--max-waiting",
         type=_count(1),
         metavar="N",
-        help=f"questions that may wait for the semantic model; more are answered 'busy, try again' at once (env QA_MAX_WAITING; default {MAX_WAITING})",
+        help=f"questions that may wait for the semantic model, and questions answered at once; more are answered 'busy, try again' at once, citations excepted (env QA_MAX_WAITING; default {MAX_WAITING})",
     )
     return parser
 
@@ -147,9 +147,9 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     searcher = Searcher(
         library, embedder=args.model, index_dir=index_dir_for(path), background=True, log=log, progress=True,
-        cache_size=args.cache_size, batch_queries=True, max_waiting=args.max_waiting,
+        cache_size=args.cache_size, batch_queries=True, max_waiting=args.max_waiting, max_active=args.max_waiting,
     )
-    log(f"answer cache: {f'{args.cache_size} answers' if args.cache_size else 'off'}; at most {args.max_waiting} questions wait for the semantic model")
+    log(f"answer cache: {f'{args.cache_size} answers' if args.cache_size else 'off'}; at most {args.max_waiting} questions answered at once and {args.max_waiting} waiting for the semantic model")
     log("keyword search and citation lookups are ready; the semantic model is loading in the background …")
 
     def report_ready() -> None:

@@ -107,6 +107,9 @@ class LoadSummary:
             lines.append(f"answer cache: {cache['hits']} hits, {cache['misses']} misses, hit rate {cache['hit_rate']} (capacity {cache['capacity']})")
         if encoder:
             lines.append(f"query encoder: {encoder['questions']} questions in {encoder['batches']} batches (mean {encoder['mean_batch']}, largest {encoder['largest']}, {encoder.get('ms_per_question')} ms per question lately), {encoder['turned_away']} turned away")
+        answering = self.server.get("answering")
+        if answering:
+            lines.append(f"answering: at most {answering['max_active']} at once, {answering['turned_away']} turned away there")
         if self.cpu:
             app = self.cpu.get("app_cores")
             lines.append(
@@ -186,6 +189,9 @@ def server_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
         counts = {k: enc_b[k] - enc_a.get(k, 0) for k in ("batches", "questions", "turned_away")}
         counts["mean_batch"] = round(counts["questions"] / counts["batches"], 2) if counts["batches"] else 0.0
         delta["encoder"] = counts | {k: enc_b[k] for k in ("largest", "max_batch", "max_waiting", "ms_per_question") if k in enc_b}
+    act_a, act_b = before.get("answering") or {}, after.get("answering") or {}
+    if act_b:
+        delta["answering"] = {"turned_away": act_b["turned_away"] - act_a.get("turned_away", 0), "max_active": act_b["max_active"]}
     return delta
 
 

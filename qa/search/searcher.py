@@ -22,6 +22,7 @@ from qa import config
 from qa.corpus.model import Article, Regulation, citation_zh
 from qa.index.lexical import Terms
 from qa.index.lexical import load_or_build as load_lexical
+from qa.lang.cite import find_citation
 from qa.lang.roles import question_roles, residual
 from qa.lang.text import clean_question, detect_lang
 from qa.models.batcher import BatchingEmbedder, Busy
@@ -71,7 +72,10 @@ class Searcher:
 
     ``batch_queries=True`` (the app) puts a :class:`~qa.models.batcher.BatchingEmbedder` in front of the
     loaded model, so that concurrent questions are encoded in one call; when ``max_waiting`` questions
-    already wait for it, :meth:`search` answers "busy, try again" (``Answer.busy``) at once.
+    already wait for it, :meth:`search` answers "busy, try again" (``Answer.busy``) at once. ``max_active``
+    bounds the questions being answered at once the same way (a question that is only a citation is never
+    turned away): with 200 clients the encoder's queue stayed short while answers waited up to 21 s for
+    the CPU in Gradio's threads, so the bound has to cover the whole answer, not only the encoding.
     """
 
     def __init__(
@@ -89,6 +93,7 @@ class Searcher:
         cache_size: int = DEFAULT_SIZE,
         batch_queries: bool = False,
         max_waiting: int | None = None,
+        max_active: int | None = None,
     ):
         self.library = tuple(library)
         self.ranking = ranking or Ranking()
@@ -96,6 +101,10 @@ class Searcher:
         self.abstain = abstain
         self.log = log
         self.cache = AnswerCache(cache_size)
+        self.max_active = max_active
+        self._active = 0
+        self._active_lock = threading.Lock()
+        self._refused = 0
         self.docs: list[tuple[int, Article]] = [(r, a) for r, reg in enumerate(self.library) for a in reg.articles]
         self.lexical = load_lexical(self.library, index_dir, progress=progress, log=log)
         self.citations = Citations(self.library, [a for _, a in self.docs], self.lexical)
@@ -156,7 +165,9 @@ class Searcher:
         """The answer cache's counters and (with ``batch_queries``) the query encoder's, for the load test."""
         cache = self.cache.stats()
         encoder = self._embedder.stats().to_dict() if isinstance(self._embedder, BatchingEmbedder) else None
-        return {"cache": {"size": cache.size, "capacity": cache.capacity, "hits": cache.hits, "misses": cache.misses, "hit_rate": cache.hit_rate}, "encoder": encoder}
+        with self._active_lock:
+            active: dict[str, float] = {"active": self._active, "max_active": -1 if self.max_active is None else self.max_active, "turned_away": self._refused}
+        return {"cache": {"size": cache.size, "capacity": cache.capacity, "hits": cache.hits, "misses": cache.misses, "hit_rate": cache.hit_rate}, "encoder": encoder, "answering": active}
 
     # ------------------------------------------------------------ public API
 
@@ -167,14 +178,32 @@ class Searcher:
         key = (clean_question(question), k, retriever, chapter, self.abstain if abstain is None else abstain, self.ranking, self.abstention, self.dense_ready)
         answer = self.cache.get(key)
         if answer is None:
+            admitted = self._enter(key[0][0])
             try:
+                if not admitted:
+                    raise Busy(f"{self.max_active} questions are being answered")
                 answer = self.answer(self.prepare(question, k, retriever, chapter), abstain=abstain)
             except Busy:
                 text, truncated = clean_question(question)
                 answer = _said(Answer(text, detect_lang(text), retriever, (), True, truncated=truncated, busy=True), messages.busy())
             else:
                 self.cache.put(key, answer)
+            finally:
+                if admitted:
+                    with self._active_lock:
+                        self._active -= 1
         return replace(answer, elapsed_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def _enter(self, text: str) -> bool:
+        """Take one of the ``max_active`` places (False: the question is turned away, counted in :meth:`stats`)."""
+        with self._active_lock:
+            if self.max_active is not None and self._active >= self.max_active:
+                citation = find_citation(text)
+                if citation is None or not citation.only:
+                    self._refused += 1
+                    return False
+            self._active += 1
+            return True
 
     def article_hit(self, number: int, regulation: int = 0, paragraph: int | None = None, suffix: int = 0) -> Hit | None:
         """The hit for one article, for browsing and deep links."""
