@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pytest
@@ -195,17 +195,23 @@ def test_encode_times_reports_each_size() -> None:
     assert whole >= 0 and grouped >= 0
 
 
-def test_the_searcher_answers_busy_when_the_encoder_is_full_and_does_not_cache_it(tmp_path: Path) -> None:
+def _gated_searcher(tmp_path: Path, **options: Any) -> tuple[Searcher, Gated, BatchingEmbedder]:
+    """A batching Searcher over the bundled corpus whose encoder waits for ``inner.gate``."""
     corpus = default_corpus()
     if not (Path(corpus) / "regulation.jsonl").is_file():
         pytest.skip(f"bundled corpus not found at {corpus}")
     inner = Gated()
     searcher = Searcher(
         load_library(corpus), embedder=inner, index_dir=tmp_path, abstention=hash_abstention(), log=lambda m: None,
-        progress=False, batch_queries=True, max_waiting=1,
+        progress=False, batch_queries=True, **options,
     )
     batcher = searcher._embedder
     assert isinstance(batcher, BatchingEmbedder)
+    return searcher, inner, batcher
+
+
+def test_the_searcher_answers_busy_when_the_encoder_is_full_and_does_not_cache_it(tmp_path: Path) -> None:
+    searcher, inner, batcher = _gated_searcher(tmp_path, max_waiting=1)
     try:
         inner.gate.clear()
         inner.entered.clear()
@@ -230,16 +236,7 @@ def test_the_searcher_answers_busy_when_the_encoder_is_full_and_does_not_cache_i
 
 def test_the_searcher_turns_away_questions_beyond_max_active_but_not_citations(tmp_path: Path) -> None:
     """The whole answer is bounded, not only the encoding: with 200 clients answers waited for the CPU, not the encoder."""
-    corpus = default_corpus()
-    if not (Path(corpus) / "regulation.jsonl").is_file():
-        pytest.skip(f"bundled corpus not found at {corpus}")
-    inner = Gated()
-    searcher = Searcher(
-        load_library(corpus), embedder=inner, index_dir=tmp_path, abstention=hash_abstention(), log=lambda m: None,
-        progress=False, batch_queries=True, max_active=1, cache_size=0,
-    )
-    batcher = searcher._embedder
-    assert isinstance(batcher, BatchingEmbedder)
+    searcher, inner, batcher = _gated_searcher(tmp_path, max_active=1, cache_size=0)
     try:
         inner.gate.clear()
         inner.entered.clear()
