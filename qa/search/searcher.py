@@ -25,7 +25,7 @@ from qa.index.lexical import load_or_build as load_lexical
 from qa.lang.cite import find_citation
 from qa.lang.roles import question_roles, residual
 from qa.lang.text import clean_question, detect_lang
-from qa.models.batcher import BatchingEmbedder, Busy
+from qa.models.batcher import MAX_WAITING, BatchingEmbedder, Busy
 from qa.search import fusion, messages
 from qa.search.citations import Citations
 from qa.search.cache import DEFAULT_SIZE, AnswerCache
@@ -112,7 +112,8 @@ class Searcher:
         self._dense: DenseIndex | None = None
         self._dense_error: str | None = None
         self._unit_docs = self._unit_paragraphs = np.zeros(0, np.int64)
-        self._batching = {"max_waiting": max_waiting} if batch_queries else None
+        self._batch_queries = batch_queries
+        self._max_waiting = MAX_WAITING if max_waiting is None else max_waiting
         self._ready = threading.Event()
         if embedder is None:
             self._dense_error = messages.NO_EMBEDDER
@@ -135,9 +136,8 @@ class Searcher:
             doc_of = self.citations.doc_of
             self._unit_docs = np.array([doc_of.get((u.regulation, u.article, u.suffix), -1) for u in dense.units], np.int64)
             self._unit_paragraphs = np.array([u.paragraph or 0 for u in dense.units], np.int64)
-            if self._batching is not None:
-                waiting = self._batching["max_waiting"]
-                embedder = BatchingEmbedder(embedder) if waiting is None else BatchingEmbedder(embedder, max_waiting=waiting)
+            if self._batch_queries:
+                embedder = BatchingEmbedder(embedder, max_waiting=self._max_waiting)
             self._dense, self._embedder = dense, embedder
         except Exception as exc:  # noqa: BLE001 - any failure leaves lexical search working, with the reason shown
             self._dense_error = messages.semantic_unavailable(exc)
@@ -184,7 +184,7 @@ class Searcher:
                     raise Busy(f"{self.max_active} questions are being answered")
                 answer = self.answer(self.prepare(question, k, retriever, chapter), abstain=abstain)
             except Busy:
-                text, truncated = clean_question(question)
+                text, truncated = key[0]
                 answer = _said(Answer(text, detect_lang(text), retriever, (), True, truncated=truncated, busy=True), messages.busy())
             else:
                 self.cache.put(key, answer)
