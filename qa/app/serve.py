@@ -122,6 +122,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; 2 if the options or the corpus are wrong, 1 if the address cannot be served."""
     from qa.app import build_app, launch
+    from qa.app.api import JsonApi
     from qa.corpus.library import default_corpus, index_dir_for, load_library
     from qa.corpus.model import CorpusError
     from qa.search.searcher import Searcher
@@ -163,9 +164,9 @@ def run(args: argparse.Namespace) -> int:
     demo = build_app(searcher, feedback=args.feedback)
     if args.feedback is not None:
         log(f"feedback: 'Wrong answer?' reports are appended to {args.feedback}")
-    log(f"serving on http://{args.host}:{args.port}")
+    log(f"serving on http://{args.host}:{args.port} (JSON API: /api/search?q=…&k=5)")
     try:
-        launch(demo, host=args.host, port=args.port, quiet=True)
+        launch(demo, host=args.host, port=args.port, quiet=True, routes=JsonApi(searcher).routes)
     except OSError as exc:  # port taken, address not on this machine … (raised before serving starts)
         log(f"error: cannot serve on {args.host}:{args.port}: {str(exc).rstrip('.')}. Is the app already running there? Choose another --port (or QA_PORT).")
         return 1

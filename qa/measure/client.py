@@ -1,10 +1,12 @@
-"""Talking to a running app's ``/search`` API over raw HTTP, as any client would: one question at a
+"""Talking to a running app's search API over raw HTTP, as any client would: one question at a
 time, and waiting until the app answers with its semantic model.
 
-Gradio's documented call API: ``POST /gradio_api/call/search`` returns an event id, and
-``GET /gradio_api/call/search/<id>`` streams the result as server-sent events. A full queue answers the
-POST with HTTP 503 (:class:`TurnedAway`); a question the app had no room for comes back as an answer
-with ``busy`` set.
+Two APIs ask the same handler. ``json`` (the default): ``GET /api/search?q=…&k=…`` answers in one
+request (:mod:`qa.app.api`); a question the app had no room for is HTTP 503 with the busy answer.
+``gradio``: Gradio's documented call API, ``POST /gradio_api/call/search`` returns an event id and
+``GET /gradio_api/call/search/<id>`` streams the result as server-sent events; a full queue answers the
+POST with HTTP 503, and a question the app had no room for comes back as an answer with ``busy`` set.
+Either refusal raises :class:`TurnedAway`.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ import json
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-__all__ = ["SearchClient", "TurnedAway", "Readiness", "wait_until_ready", "is_loopback_url", "READY_PROBE"]
+__all__ = ["SearchClient", "TurnedAway", "Readiness", "wait_until_ready", "is_loopback_url", "READY_PROBE", "APIS"]
+
+#: The search APIs a client can ask (see the module's docstring).
+APIS = ("json", "gradio")
 
 
 class TurnedAway(RuntimeError):
-    """The app's queue was full: it refused the request at once (HTTP 503)."""
+    """The app refused the question at once: HTTP 503, or a ``busy`` answer."""
 
 
 def is_loopback_url(url: str) -> bool:
@@ -38,12 +43,15 @@ def is_loopback_url(url: str) -> bool:
 
 
 class SearchClient:
-    """One persistent HTTP connection asking ``/search`` questions through Gradio's call API."""
+    """One persistent HTTP connection asking ``/search`` questions through ``api`` (one of :data:`APIS`)."""
 
-    def __init__(self, url: str, timeout: float):
+    def __init__(self, url: str, timeout: float, api: str = "json"):
         parts = urlsplit(url)
         if not parts.hostname:
             raise ValueError(f"no host in {url!r}")
+        if api not in APIS:
+            raise ValueError(f"unknown API {api!r}: one of {', '.join(APIS)}")
+        self.api = api
         host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
         self.prefix = parts.path.rstrip("/")
         factory = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
@@ -90,13 +98,31 @@ class SearchClient:
         (output,) = json.loads(payload)
         return output
 
+    def get_json(self, path: str) -> tuple[int, Any]:
+        """``GET path``: the status and the body parsed as JSON (None when it is not JSON)."""
+        status, body = self._request("GET", path)
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            return status, None
+
     def stats(self) -> dict[str, Any]:
-        """The app's counters (answer cache, query encoder); {} from an app that keeps none."""
-        output = self.call("stats", [])
-        return output if isinstance(output, dict) else {}
+        """The app's counters (answer cache, query encoder, JSON API); {} from an app that keeps none."""
+        status, output = self.get_json("/api/stats")
+        return output if status == 200 and isinstance(output, dict) else {}
 
     def search(self, question: str, k: int = 5) -> dict:
-        answer = self.call("search", [question, k])
+        """The answer's JSON; :class:`TurnedAway` when the app had no room for the question."""
+        if self.api == "json":
+            status, answer = self.get_json("/api/search?" + urlencode({"q": question, "k": k}))
+            if status == 503:
+                raise TurnedAway(f"GET /api/search: HTTP 503 (busy: {isinstance(answer, dict) and answer.get('busy')})")
+            if status != 200:
+                raise RuntimeError(f"GET /api/search: HTTP {status} {str(answer)[:200]}")
+        else:
+            answer = self.call("search", [question, k])
+        if isinstance(answer, dict) and answer.get("busy"):
+            raise TurnedAway("answered busy")
         if not isinstance(answer, dict) or not {"hits", "abstained", "retriever"} <= answer.keys():
             raise RuntimeError(f"malformed answer: {str(answer)[:200]}")
         if answer["abstained"] == bool(answer["hits"] or answer.get("front")):
@@ -133,7 +159,7 @@ READY_PROBE = "增程式的车算新能源车吗？"
 UNAVAILABLE = "semantic search unavailable"
 
 
-def wait_until_ready(url: str, timeout: float, *, starting: Callable[[], None] | None = None) -> Readiness:
+def wait_until_ready(url: str, timeout: float, *, starting: Callable[[], None] | None = None, api: str = "json") -> Readiness:
     """Ask ``url``'s ``/search`` until an answer comes back from the semantic model (retriever
     ``hybrid``) or says the model is unavailable. ``starting`` is given while the app is starting
     (connection errors are then expected) and raises if it has died; without it, an app that does
@@ -144,7 +170,7 @@ def wait_until_ready(url: str, timeout: float, *, starting: Callable[[], None] |
     while time.monotonic() - started < timeout:
         if starting is not None:
             starting()
-        client = SearchClient(url, 10)
+        client = SearchClient(url, 10, api)
         try:
             answer = client.search(READY_PROBE, 1)
         except OSError as exc:

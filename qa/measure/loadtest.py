@@ -5,13 +5,13 @@
 until the semantic model answers (or the app says it is unavailable), then runs N client threads over a
 pool of distinct questions (:mod:`qa.measure.pool`), each from its own place in the pool. Each client
 asks, waits for the answer and asks again: at once, or after a random pause averaging ``--think`` seconds
-(random, so that the clients do not move in waves). Requests are raw HTTP against Gradio's call API
-(:mod:`qa.measure.client`).
+(random, so that the clients do not move in waves). Requests are raw HTTP against the app's JSON API,
+``/api/search`` (``--api gradio``: Gradio's two-step call API instead; :mod:`qa.measure.client`).
 
 Reported: answers/s and latency percentiles of the answers; errors (anything that failed, timed out or
 came back malformed: exit 1); requests turned away (a "busy" answer or HTTP 503 — the app refusing work
 beyond its capacity, quickly, as it should); the app's own counters over the load (answer-cache hit
-rate, query batches: its undocumented ``stats`` endpoint); and, for an app started here, the cores it
+rate, query batches: ``/api/stats``); and, for an app started here, the cores it
 kept busy, its peak memory, the load generator's cores and the whole machine's busy share (:mod:`.procstat`).
 
 With zero think time the clients keep ``--clients`` questions waiting at every moment, so latency is
@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from qa.measure.appprocess import AppProcess
-from qa.measure.client import Readiness, SearchClient, TurnedAway, is_loopback_url, wait_until_ready
+from qa.measure.client import APIS, Readiness, SearchClient, TurnedAway, is_loopback_url, wait_until_ready
 from qa.measure.metrics import mean, percentile
 from qa.measure.pool import question_pool
 from qa.measure.procstat import cpu_use, peak_rss_mb, sample
@@ -86,6 +86,7 @@ class LoadSummary:
     cpu: dict[str, Any] = field(default_factory=dict)
     model: str | None = None
     ready: Readiness | None = None
+    api: str = "json"
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None or k not in ("model", "ready")}
@@ -94,7 +95,7 @@ class LoadSummary:
         lat, away = self.latency_ms, self.turned_away_ms
         lines = [self.ready.describe()] if self.ready else []
         lines += [
-            f"clients {self.clients} · think {self.think_s} s · {self.duration_s} s · {self.questions} distinct questions",
+            f"clients {self.clients} · think {self.think_s} s · {self.duration_s} s · {self.questions} distinct questions · {self.api} API",
             f"requests {self.requests}: {self.ok} answered, {self.turned_away} turned away, {self.errors} errors",
             f"throughput {self.throughput_rps} answers/s",
             f"latency ms: p50 {lat.p50} · p95 {lat.p95} · p99 {lat.p99} · max {lat.max} · mean {lat.mean}",
@@ -110,6 +111,9 @@ class LoadSummary:
         answering = self.server.get("answering")
         if answering:
             lines.append(f"answering: at most {answering['max_active']} at once, {answering['turned_away']} turned away there")
+        api = self.server.get("api")
+        if api:
+            lines.append(f"JSON API: at most {api['threads']} in progress, {api['refused']} refused there")
         if self.cpu:
             app = self.cpu.get("app_cores")
             lines.append(
@@ -136,6 +140,7 @@ class LoadReport:
     turned_away_ms: list[float] = field(default_factory=list)
     error_samples: list[str] = field(default_factory=list)
     retrievers: dict[str, int] = field(default_factory=dict)
+    api: str = "json"
 
     def record(self, question: str, elapsed_ms: float, answer: dict | None, error: str | None, turned_away: bool) -> None:
         """One request's outcome (callers hold the lock)."""
@@ -173,6 +178,7 @@ class LoadReport:
             cpu=cpu or {},
             model=model,
             ready=ready,
+            api=self.api,
         )
 
 
@@ -192,6 +198,9 @@ def server_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
     act_a, act_b = before.get("answering") or {}, after.get("answering") or {}
     if act_b:
         delta["answering"] = {"turned_away": act_b["turned_away"] - act_a.get("turned_away", 0), "max_active": act_b["max_active"]}
+    api_a, api_b = before.get("api") or {}, after.get("api") or {}
+    if api_b:
+        delta["api"] = {"refused": api_b["refused"] - api_a.get("refused", 0), "threads": api_b["threads"]}
     return delta
 
 
@@ -204,6 +213,7 @@ def run_load(
     timeout: float = 30.0,
     questions: Sequence[str] | None = None,
     retry_after: float = 1.0,
+    api: str = "json",
 ) -> LoadReport:
     """Drive ``url``'s ``/search`` with ``clients`` threads for ``duration`` seconds; in-flight requests finish.
     Each client walks the pool (default :func:`~qa.measure.pool.question_pool`) from its own starting point;
@@ -212,11 +222,11 @@ def run_load(
         raise ValueError(f"refusing to load a non-loopback URL: {url}")
     pool = list(questions) if questions is not None else question_pool()
     lock = threading.Lock()
-    report = LoadReport(clients=clients, duration_s=0.0, think_s=think, questions=len(set(pool)))
+    report = LoadReport(clients=clients, duration_s=0.0, think_s=think, questions=len(set(pool)), api=api)
     start_gate = threading.Barrier(clients + 1)
 
     def worker(n: int) -> None:
-        client = SearchClient(url, timeout)
+        client = SearchClient(url, timeout, api)
         i = n * len(pool) // clients
         pause = random.Random(n)
         start_gate.wait()
@@ -230,13 +240,12 @@ def run_load(
                 answer, error, away = None, None, False
                 try:
                     answer = client.search(question, k=1 + i % 5)
-                    away = bool(answer.get("busy"))
                 except TurnedAway:
                     away = True
                 except Exception as exc:  # noqa: BLE001 - every failure is counted and sampled
                     error = f"{type(exc).__name__}: {exc}"
                     client.close()
-                    client = SearchClient(url, timeout)
+                    client = SearchClient(url, timeout, api)
                 with lock:
                     report.record(question, (time.perf_counter() - began) * 1000, answer, error, away)
                 if away and retry_after:
@@ -283,6 +292,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--retry-after", type=float, default=1.0, help="mean seconds a client turned away as busy waits before asking again, jittered ±50 %% (default: 1)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before one request counts as failed (default: 30)")
     parser.add_argument("--ready-timeout", type=float, default=600.0, help="seconds to wait for the app's semantic model before giving up (default: 600)")
+    parser.add_argument("--api", choices=APIS, default="json", help="what the clients ask: the JSON API /api/search (default) or Gradio's call API /gradio_api/call/search")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return parser
 
@@ -323,17 +333,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.url:
             url, pid = args.url, None
-            ready = wait_until_ready(url, args.ready_timeout)
+            ready = wait_until_ready(url, args.ready_timeout, api=args.api)
         else:
             app = AppProcess(args.model, args.corpus, cache_size=args.cache_size, max_waiting=args.max_waiting)
             log(f"starting qa serve --model {args.model} on {app.url} …")
-            ready = wait_until_ready(app.url, args.ready_timeout, starting=app.alive)
+            ready = wait_until_ready(app.url, args.ready_timeout, starting=app.alive, api=args.api)
             url, pid = app.url, app.proc.pid
         log(ready.describe())
-        log(f"{args.clients} clients × {args.duration:g} s (think {args.think:g} s) asking {len(pool)} distinct questions of {url}gradio_api/call/search …")
+        log(f"{args.clients} clients × {args.duration:g} s (think {args.think:g} s) asking {len(pool)} distinct questions of {url}{'api/search' if args.api == 'json' else 'gradio_api/call/search'} …")
         before, cpu_before, own_before = _server_stats(url), sample(pid), _own_cpu()
         report = run_load(
-            url, clients=args.clients, duration=args.duration, think=args.think, timeout=args.timeout, questions=pool, retry_after=args.retry_after
+            url, clients=args.clients, duration=args.duration, think=args.think, timeout=args.timeout, questions=pool, retry_after=args.retry_after, api=args.api
         )
         cpu_after, own_after = sample(pid), _own_cpu()
         server = server_delta(before, _server_stats(url))

@@ -67,9 +67,13 @@ class E5Embedder(Embedder):
     ``model_id`` names the passage vectors (the converted model), so every query encoder searches the
     same index. With an ONNX query encoder torch is loaded only when passages are embedded (an index
     build), not to answer questions.
+
+    ``threads`` is torch's; the ONNX session takes ``query_threads`` (default: every core — unlike torch's
+    pool beside numpy's, ONNX Runtime's two threads make one question 1.5× and a batch 1.7× faster here,
+    docs/benchmarks.md).
     """
 
-    def __init__(self, path: Path | None = None, *, threads: int | None = None, query_encoder: str = "torch") -> None:
+    def __init__(self, path: Path | None = None, *, threads: int | None = None, query_encoder: str = "torch", query_threads: int | None = None) -> None:
         if query_encoder not in QUERY_ENCODERS:
             raise ValueError(f"unknown e5 query encoder {query_encoder!r}; choose from {', '.join(QUERY_ENCODERS)}")
         # Must precede the first huggingface_hub import: it reads these once.
@@ -92,7 +96,8 @@ class E5Embedder(Embedder):
         if query_encoder == "torch":
             self._sentence_transformer()
         else:
-            self._onnx = OnnxQueryEncoder(ensure_onnx(self.path, variant=query_encoder), variant=query_encoder, threads=self.threads)
+            folder = ensure_onnx(self.path, variant=query_encoder)
+            self._onnx = OnnxQueryEncoder(folder, variant=query_encoder, threads=query_threads or _available_cpus())
 
     def _sentence_transformer(self) -> SentenceTransformer:
         with self._st_lock:  # a background index build and a question may ask at once
@@ -262,8 +267,9 @@ def get_embedder(name: str = "e5", query_encoder: str | None = None) -> Embedder
     """The process-wide embedder called ``name`` (loaded once: e5 takes seconds to load); e5 encodes
     questions with ``query_encoder`` (default: :func:`default_query_encoder`, read on first use).
 
-    One thread each: with two cores, torch's and numpy's thread pools spinning against each other
-    made a query 3–8x slower than single-threaded (measured: 36 ms vs 110–306 ms for e5 + USE).
+    One torch and numpy thread each: with two cores, their thread pools spinning against each other
+    made a query 3–8x slower than single-threaded (measured: 36 ms vs 110–306 ms for e5 + USE). The
+    ONNX query encoder is the exception (:class:`E5Embedder`).
     """
     if name == "e5+use":
         return EnsembleEmbedder(get_embedder("e5", query_encoder), get_embedder("use"), ENSEMBLE_WEIGHTS)

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from qa.models import Embedder
 
 # Also importable from here, where they were defined before the split.
-__all__ = ["Searcher", "Prepared", "open_corpus", "RETRIEVERS", "DENSE_CANDIDATES", "Answer", "Hit", "FrontHit", "Highlight"]
+__all__ = ["Searcher", "Prepared", "open_corpus", "busy_answer", "RETRIEVERS", "DENSE_CANDIDATES", "Answer", "Hit", "FrontHit", "Highlight"]
 
 
 @dataclass(frozen=True)
@@ -184,8 +184,7 @@ class Searcher:
                     raise Busy(f"{self.max_active} questions are being answered")
                 answer = self.answer(self.prepare(question, k, retriever, chapter), abstain=abstain)
             except Busy:
-                text, truncated = key[0]
-                answer = _said(Answer(text, detect_lang(text), retriever, (), True, truncated=truncated, busy=True), messages.busy())
+                answer = _busy(*key[0], retriever)
             else:
                 self.cache.put(key, answer)
             finally:
@@ -333,6 +332,16 @@ class Searcher:
 
 def _said(answer: Answer, message: Message) -> Answer:
     return replace(answer, message=message.zh, message_en=message.en)
+
+
+def _busy(text: str, truncated: bool, retriever: str) -> Answer:
+    return _said(Answer(text, detect_lang(text), retriever, (), True, truncated=truncated, busy=True), messages.busy())
+
+
+def busy_answer(question: str, retriever: str = "hybrid") -> Answer:
+    """The "busy, try again" answer to ``question``, unsearched: what a server too busy to ask the
+    searcher at all still answers (the searcher gives the same when its own bound is reached)."""
+    return _busy(*clean_question(question), retriever)
 
 
 def open_corpus(

@@ -34,7 +34,7 @@ class EncoderRow:
 
 def compare(asked: list[str], rounds: int = 2) -> list[EncoderRow]:
     """Every encoder on ``asked``, interleaved question by question so that load changes hit all alike."""
-    models = {name: E5Embedder(threads=1, query_encoder=name) for name in QUERY_ENCODERS}
+    models = {name: E5Embedder(threads=1, query_encoder=name, query_threads=1) for name in QUERY_ENCODERS}
     ref = np.vstack([models["torch"].encode_queries([q]) for q in asked])
     ref_batched = models["torch"].encode_queries(asked)
     cpu: dict[str, list[float]] = {name: [] for name in models}

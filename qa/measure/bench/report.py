@@ -137,7 +137,7 @@ def render(report: BenchReport) -> str:
     lines += [_measure_row(label, measure, b) for label, measure, b in rows]
     cpu = report.bundled.query_cpu_ms
     if cpu:
-        lines += ["", "CPU time per question, bundled (the searching thread; what the code costs when a shared machine makes wall time noise), "
+        lines += ["", "CPU time per question, bundled (the process, all threads; what the code costs when a shared machine makes wall time noise), "
                   "p50 / p95 / p99 ms: " + "; ".join(f"{r.replace('_', ' ')} {_fmt(p.p50)} / {_fmt(p.p95)} / {_fmt(p.p99)}" for r, p in cpu.items()) + "."]
     if report.bundled.cache is not None:
         lines += ["", _cache_line(report.bundled.cache)]
