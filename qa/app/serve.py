@@ -66,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--corpus",
         help="corpus folder, folder of corpora, or documents `qa import` reads (env QA_CORPUS; default: the bundled corpus/anhui-nev-clusters)",
     )
-    parser.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double, for development only)")
+    parser.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double, for development only; gemma is opt-in: qa model --name gemma)")
     parser.add_argument(
         "--feedback",
         metavar="FILE",
@@ -134,6 +134,12 @@ def run(args: argparse.Namespace) -> int:
         args = _with_environment(args)
     except argparse.ArgumentTypeError as exc:
         log(f"error: {exc}")
+        return 2
+    from qa.models import opt_in_problem
+
+    problem = opt_in_problem(args.model)
+    if problem is not None:  # an opt-in model (gemma) is fetched only by `qa model --name gemma`, never here
+        log(f"error: {problem}")
         return 2
     path = Path(args.corpus) if args.corpus else default_corpus()
     log(f"corpus: {path}")
