@@ -308,6 +308,8 @@ class GemmaEmbedder(Embedder):
     """
 
     dim = 768
+    #: Its name in :data:`~qa.models.embedders.EMBEDDERS`: the Searcher picks this model's abstention thresholds by it.
+    name = "gemma"
 
     def __init__(self, path: Path | None = None, *, threads: int = 1, bulk_threads: int | None = None) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"  # before the first huggingface_hub import: it reads these once

@@ -97,7 +97,9 @@ class Searcher:
     ):
         self.library = tuple(library)
         self.ranking = ranking or Ranking()
-        self.abstention = abstention or Abstention()
+        # Thresholds suit the model's similarity scale: e5+use's by default, others' from fusion.MODEL_ABSTENTION.
+        model_name = embedder if isinstance(embedder, str) else getattr(embedder, "name", None)
+        self.abstention = abstention or fusion.abstention_for(model_name)
         self.abstain = abstain
         self.log = log
         self.cache = AnswerCache(cache_size)
