@@ -11,13 +11,14 @@ import functools
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from qa import config
 from qa.corpus.model import CorpusError
 from qa.measure import commands
 from qa.models import EMBEDDERS, ModelConversionError
 from qa.search.searcher import RETRIEVERS
+from qa.usage import Parser
 
 if TYPE_CHECKING:
     from qa.search.searcher import Answer, Searcher
@@ -25,13 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["main", "build_parser"]
 
 EPILOG = config.environment_help()
-
-
-class _Parser(argparse.ArgumentParser):
-    """Usage mistakes in one line, naming the command and where its options are listed."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _searcher(corpus: str | None, *, model: str | None = "e5+use", progress: bool = True) -> Searcher:
@@ -167,7 +161,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     """The ``qa`` parser; ``width`` fixes the help layout (the README's reference uses 100 columns)."""
     formatter = functools.partial(argparse.HelpFormatter, width=width) if width else argparse.HelpFormatter
-    parser = _Parser(
+    parser = Parser(
         prog="qa",
         formatter_class=formatter,
         description="Find the articles of a regulation that answer a question, verbatim and cited. Never generates text.",

@@ -56,6 +56,7 @@ ENVIRONMENT: dict[str, str] = {
     "QA_PORT": "port the app listens on (default: 7860)",
     "QA_FEEDBACK": "JSON Lines file the app's 'Wrong answer?' reports go to (default: none, the control is off)",
     "QA_QUERY_ENCODER": "how e5 encodes questions: onnx (default), onnx-int8 or torch; passages always use torch",
+    "QA_QUERY_THREADS": "threads of the ONNX e5 query encoder (default: every core; give replicas sharing a host fewer)",
     "QA_CACHE_SIZE": "answers the app keeps for repeated questions; 0 turns the cache off (default: 1024)",
     "QA_MAX_WAITING": "questions the app lets wait for its semantic model before answering 'busy, try again' (default: 64)",
     "QA_ADAPTER": "query adapter folder for the model names ending in +adapter (default: the bundled qa/models/adapters/stard-e5)",
@@ -177,6 +178,11 @@ def feedback_file() -> Path | None:
 def query_encoder() -> str | None:
     """The e5 query encoder asked for (checked by qa.models), or None for the default."""
     return _env("QA_QUERY_ENCODER")
+
+
+def query_threads_text() -> str | None:
+    """QA_QUERY_THREADS as given (checked by qa.models), or None for the default."""
+    return _env("QA_QUERY_THREADS")
 
 
 def eval_dir() -> Path:

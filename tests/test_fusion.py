@@ -19,6 +19,7 @@ from qa.search.fusion import (
     hybrid,
     minmax,
     rank,
+    raw_cosine,
     relevance,
     squash,
     top,
@@ -108,6 +109,18 @@ def test_role_prior_is_added_per_match_level() -> None:
     out = with_role_prior(scores, np.array([0, 1, 2], F), Ranking(role_prior=0.2))
     assert out == pytest.approx([0.5, 0.7, 0.9])
     assert with_role_prior(scores, np.zeros(3, F), Ranking()) is scores
+    assert with_role_prior(scores, np.array([0, 1, 2], F), Ranking(role_prior=0.2), spread=0.1) == pytest.approx([0.5, 0.52, 0.54])
+
+
+def test_the_role_prior_weighs_in_the_units_of_the_score() -> None:
+    """Raw cosines span a tenth of a min–max score: the prior is scaled to their range, so a matched
+    role breaks near-ties but does not lift a weak article over a much closer one."""
+    s = signals([0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.90, 0.84, 0.85], role=[0.0, 1.0, 0.0])
+    assert raw_cosine("dense", s) and raw_cosine("hybrid", s) and not raw_cosine("bm25", s)
+    ranked = rank("dense", "zh", s, 3, Ranking(role_prior=0.2), Abstention(), abstain=False)
+    # range 0.06: 0.84 + 0.2 × 0.06 = 0.852 passes 0.85 but not 0.90 (unscaled, 1.04 would lead)
+    assert ranked.docs.tolist() == [0, 1, 2]
+    assert ranked.scores.tolist() == pytest.approx([0.90, 0.852, 0.85], abs=1e-5)
 
 
 def test_dense_scores_take_each_articles_best_unit_and_floor_the_rest() -> None:

@@ -88,3 +88,19 @@ def test_unknown_query_encoder_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
     assert embedders.default_query_encoder() == embedders.DEFAULT_QUERY_ENCODER
     with pytest.raises(ValueError, match="unknown e5 query encoder"):
         embedders.E5Embedder(Path("unused"), query_encoder="tensorrt")
+
+
+@pytest.mark.parametrize(("text", "threads"), [(None, None), ("1", 1), ("4", 4)])
+def test_query_threads_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, text: str | None, threads: int | None) -> None:
+    if text is None:
+        monkeypatch.delenv("QA_QUERY_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("QA_QUERY_THREADS", text)
+    assert embedders.default_query_threads() == threads
+
+
+@pytest.mark.parametrize("text", ["0", "-2", "two", "1.5"])
+def test_a_bad_thread_count_is_refused(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    monkeypatch.setenv("QA_QUERY_THREADS", text)
+    with pytest.raises(ValueError, match=f"QA_QUERY_THREADS={text!r} is not a whole number"):
+        embedders.default_query_threads()

@@ -120,7 +120,7 @@ def test_environment_documents_the_installed_index() -> None:
 
 def test_pyproject_lists_every_subpackage() -> None:
     setuptools = PYPROJECT["tool"]["setuptools"]
-    assert set(setuptools["packages"]) == _subpackages() | {"qa.bundled"}
+    assert set(setuptools["packages"]) == _subpackages() | {"qa.bundled", "qa.app.static", "qa.models.adapters"}  # the last two: data
     assert setuptools["package-dir"] == {"qa.bundled": "corpus"}
 
 

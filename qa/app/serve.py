@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from qa import config
+from qa.usage import Parser
 from qa.models import EMBEDDERS
 from qa.models.batcher import MAX_WAITING
 from qa.search.cache import DEFAULT_SIZE
@@ -111,7 +112,7 @@ def _with_environment(args: argparse.Namespace) -> argparse.Namespace:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parsed options with the environment's defaults filled in."""
     epilog = f"{config.environment_help()} {EPILOG}"
-    parser = add_arguments(argparse.ArgumentParser(prog="python app.py", description=DESCRIPTION, epilog=epilog))
+    parser = add_arguments(Parser(prog="python app.py", description=DESCRIPTION, epilog=epilog))
     args = parser.parse_args(argv)
     try:
         return _with_environment(args)
@@ -143,6 +144,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     path = Path(args.corpus) if args.corpus else default_corpus()
     log(f"corpus: {path}")
+    if args.model.endswith("+adapter"):
+        log(f"warning: {args.model} ranks with the query adapter, but its Chinese cosines are not on the scale the abstention "
+            "thresholds were set for: most Chinese questions will be answered 'not covered' (docs/stard.md, the adapter)")
     try:
         library = load_library(path, log=log, progress=True)
     except CorpusError as exc:

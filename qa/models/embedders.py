@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 __all__ = ["Embedder", "E5Embedder", "USEEmbedder", "HashEmbedder", "EnsembleEmbedder", "EMBEDDERS", "ENSEMBLE_WEIGHTS", "OPT_IN", "opt_in_problem",
-           "DEFAULT_QUERY_ENCODER", "QUERY_ENCODERS", "default_query_encoder", "get_embedder"]
+           "DEFAULT_QUERY_ENCODER", "QUERY_ENCODERS", "default_query_encoder", "default_query_threads", "get_embedder"]
 
 
 def _available_cpus() -> int:
@@ -69,7 +69,8 @@ class E5Embedder(Embedder):
     same index. With an ONNX query encoder torch is loaded only when passages are embedded (an index
     build), not to answer questions.
 
-    ``threads`` is torch's; the ONNX session takes ``query_threads`` (default: every core — unlike torch's
+    ``threads`` is torch's; the ONNX session takes ``query_threads`` (default: every core, ``QA_QUERY_THREADS`` in
+    :func:`get_embedder` — unlike torch's
     pool beside numpy's, ONNX Runtime's two threads make one question 1.5× and a batch 1.7× faster here,
     docs/benchmarks.md).
     """
@@ -272,6 +273,16 @@ ENSEMBLE_WEIGHTS = {"zh": (1.0, 0.0), "en": (0.5, 0.5)}
 DEFAULT_QUERY_ENCODER = "onnx"
 
 
+def default_query_threads() -> int | None:
+    """``$QA_QUERY_THREADS`` as a positive number, or None (every core); ValueError if it is not one."""
+    text = config.query_threads_text()
+    if text is None:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"QA_QUERY_THREADS={text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def default_query_encoder() -> str:
     """The e5 query encoder to use: ``$QA_QUERY_ENCODER`` or :data:`DEFAULT_QUERY_ENCODER`; ValueError if unknown."""
     name = config.query_encoder() or DEFAULT_QUERY_ENCODER
@@ -292,7 +303,7 @@ def get_embedder(name: str = "e5", query_encoder: str | None = None) -> Embedder
     if name == "e5+use":
         return EnsembleEmbedder(get_embedder("e5", query_encoder), get_embedder("use"), ENSEMBLE_WEIGHTS)
     if name == "e5":
-        return E5Embedder(threads=1, query_encoder=query_encoder or default_query_encoder())
+        return E5Embedder(threads=1, query_encoder=query_encoder or default_query_encoder(), query_threads=default_query_threads())
     if name == "use":
         return USEEmbedder(threads=1)
     if name == "hash":
