@@ -169,13 +169,15 @@ def test_the_real_model_encodes_unit_vectors() -> None:
     assert model.model_id.startswith("embeddinggemma-300m:") and "e5" not in model.model_id
 
 
-def test_gemma_answers_with_its_own_abstention_thresholds(tmp_path: Path) -> None:
+def test_gemma_answers_with_its_own_thresholds_and_hybrid_weight(tmp_path: Path) -> None:
     from qa.corpus.library import default_corpus, load_library
     from qa.models import HashEmbedder
     from qa.search import Abstention, Searcher
-    from qa.search.fusion import MODEL_ABSTENTION, abstention_for
+    from qa.search.fusion import MODEL_ABSTENTION, Ranking, abstention_for, ranking_for
 
     assert abstention_for("e5+use") == Abstention() == abstention_for(None)
+    assert ranking_for("e5+use") == Ranking() == ranking_for(None)
+    assert ranking_for("gemma") == Ranking(hybrid_weight=0.9)
     assert abstention_for("gemma").dense_zh == MODEL_ABSTENTION["gemma"]["dense_zh"] < Abstention().dense_zh
 
     class Named(HashEmbedder):  # stands in for GemmaEmbedder, which the Searcher recognises by its name
@@ -183,5 +185,5 @@ def test_gemma_answers_with_its_own_abstention_thresholds(tmp_path: Path) -> Non
 
     library = load_library(default_corpus())
     searcher = Searcher(library, embedder=Named(), index_dir=tmp_path, log=lambda m: None, progress=False)
-    assert searcher.abstention == abstention_for("gemma")
+    assert searcher.abstention == abstention_for("gemma") and searcher.ranking == ranking_for("gemma")
     assert gemma.GemmaEmbedder.name == "gemma"

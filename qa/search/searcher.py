@@ -96,9 +96,9 @@ class Searcher:
         max_active: int | None = None,
     ):
         self.library = tuple(library)
-        self.ranking = ranking or Ranking()
-        # Thresholds suit the model's similarity scale: e5+use's by default, others' from fusion.MODEL_ABSTENTION.
+        # Settings suit the model: e5+use's by default, others' from fusion.MODEL_RANKING and MODEL_ABSTENTION.
         model_name = embedder if isinstance(embedder, str) else getattr(embedder, "name", None)
+        self.ranking = ranking or fusion.ranking_for(model_name)
         self.abstention = abstention or fusion.abstention_for(model_name)
         self.abstain = abstain
         self.log = log
