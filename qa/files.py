@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["atomic_write", "sha256_file"]
+__all__ = ["atomic_write", "replace_folder", "sha256_file"]
 
 
 def atomic_write(path: Path, write: Callable[[str], object]) -> None:
@@ -28,6 +29,18 @@ def atomic_write(path: Path, write: Callable[[str], object]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put the finished folder ``new`` at ``target`` (a sibling), moving an older ``target`` aside first and
+    deleting it after: a crash leaves the old folder or the new one (or a ``.<name>.tmp-old-*`` to sweep)."""
+    old = None
+    if target.exists():
+        old = target.parent / f".{target.name}.tmp-old-{os.getpid()}"
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def sha256_file(path: Path) -> str:

