@@ -69,10 +69,9 @@ class E5Embedder(Embedder):
     same index. With an ONNX query encoder torch is loaded only when passages are embedded (an index
     build), not to answer questions.
 
-    ``threads`` is torch's; the ONNX session takes ``query_threads`` (default: every core, ``QA_QUERY_THREADS`` in
-    :func:`get_embedder` — unlike torch's
-    pool beside numpy's, ONNX Runtime's two threads make one question 1.5× and a batch 1.7× faster here,
-    docs/benchmarks.md).
+    ``threads`` is torch's; the ONNX session takes ``query_threads`` (default: every core; ``QA_QUERY_THREADS``
+    in :func:`get_embedder`): unlike torch's pool beside numpy's, ONNX Runtime's two threads make one
+    question 1.5× and a batch 1.7× faster here (docs/benchmarks.md).
     """
 
     def __init__(self, path: Path | None = None, *, threads: int | None = None, query_encoder: str = "torch", query_threads: int | None = None) -> None:

@@ -148,8 +148,8 @@ class Abstention:
 #: 0.53 of the in-scope questions. Calibrated like the defaults, ``qa eval --sets tests/eval/sets.json
 #: --calibrate --model gemma`` over the twelve sets (false abstention ≤ 5 % per language), the lexical
 #: pair kept as calibrated; held-out figures: docs/evaluation.md, "EmbeddingGemma (opt-in)".
-MODEL_ABSTENTION: dict[str, dict[str, float]] = {
-    "gemma": {"dense_zh": 0.435, "dense_en": 0.405, "lexical_zh": 0.6, "lexical_en": 0.85},
+MODEL_ABSTENTION: dict[str, Abstention] = {
+    "gemma": Abstention(dense_zh=0.435, dense_en=0.405, lexical_zh=0.6, lexical_en=0.85),
 }
 
 
@@ -169,10 +169,7 @@ def ranking_for(model: str | None) -> Ranking:
 
 def abstention_for(model: str | None) -> Abstention:
     """The default :class:`Abstention` for the embedder called ``model`` (see :data:`MODEL_ABSTENTION`)."""
-    own = MODEL_ABSTENTION.get(model or "")
-    if own is None:
-        return Abstention()
-    return replace(Abstention(), dense_zh=own["dense_zh"], dense_en=own["dense_en"], lexical_zh=own["lexical_zh"], lexical_en=own["lexical_en"])
+    return MODEL_ABSTENTION.get(model or "", Abstention())
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 ``python -m qa.measure.bench.encoders [--questions N] [--rounds R] [--threads T]`` prints one Markdown table
 (docs/benchmarks.md, "Query encoder"). CPU time is the process's (all threads), which a shared machine
-barely moves; wall time is printed beside it. ``--threads`` sets the ONNX sessions' threads (torch keeps one). Questions are the benchmark's (the evaluation sets in turn),
-asked one at a time as the Searcher asks them; "batched" encodes them all in one padded call.
+barely moves; wall time is printed beside it. ``--threads`` sets the ONNX sessions' threads (torch keeps
+one). Questions are the benchmark's (the evaluation sets in turn), asked one at a time as the Searcher
+asks them; "batched" encodes them all in one padded call.
 """
 
 from __future__ import annotations
