@@ -78,3 +78,49 @@ def test_adapted_embedder_refuses_another_model() -> None:
         AdaptedEmbedder(HashEmbedder(dim=16), adapter)
     with pytest.raises(AdapterError, match="dimensional"):
         AdaptedEmbedder(HashEmbedder(dim=8), QueryAdapter(np.zeros(16, np.float32), delta=np.zeros((16, 16), np.float32)))
+
+
+def test_adapted_questions_hand_on_their_base_vectors_through_the_ensemble() -> None:
+    from qa.models import EnsembleEmbedder
+
+    base = HashEmbedder(dim=16)
+    rng = np.random.default_rng(5)
+    adapter = QueryAdapter(rng.normal(size=16).astype(np.float32), delta=rng.normal(size=(16, 16)).astype(np.float32), manifest={"languages": ["zh"]})
+    wrapped = AdaptedEmbedder(base, adapter)
+    texts = ["小区充电难，条例管不管？", "Who is responsible for charging stations?"]
+    adapted, plain = wrapped.encode_queries_with_base(texts)
+    assert plain is not None
+    np.testing.assert_array_equal(plain, base.encode_queries(texts))
+    np.testing.assert_array_equal(adapted, wrapped.encode_queries(texts))
+    assert wrapped.encode_queries_with_base(texts[1:])[1] is None  # nothing adapted: no second vector
+    assert base.encode_queries_with_base(texts)[1] is None
+    weights = {"zh": (0.8, 0.2), "en": (0.5, 0.5)}
+    ensemble, unadapted = EnsembleEmbedder(wrapped, HashEmbedder(dim=8), weights), EnsembleEmbedder(base, HashEmbedder(dim=8), weights)
+    rows, rows_base = ensemble.encode_queries_with_base(texts)
+    assert rows_base is not None
+    np.testing.assert_allclose(rows_base, unadapted.encode_queries(texts), atol=1e-6)
+    np.testing.assert_allclose(rows, ensemble.encode_queries(texts), atol=1e-6)
+    assert not np.allclose(rows[0], rows_base[0]) and np.allclose(rows[1], rows_base[1])
+
+
+def test_the_adapter_orders_articles_but_abstention_reads_the_base_cosines(tmp_path: Path) -> None:
+    """An adapter changes which articles come first, never whether the searcher answers: that is decided on
+    the base model's cosines, the scale the thresholds were calibrated on."""
+    from qa.corpus.library import default_corpus, load_library
+    from qa.search import Searcher
+
+    library = load_library(default_corpus())
+    base = HashEmbedder()
+    rng = np.random.default_rng(6)
+    adapter = QueryAdapter(rng.normal(size=base.dim).astype(np.float32), delta=3 * rng.normal(size=(base.dim, base.dim)).astype(np.float32), manifest={"languages": ["zh"]})
+    plain = Searcher(library, embedder=base, index_dir=tmp_path, log=lambda m: None, progress=False)
+    adapted = Searcher(library, embedder=AdaptedEmbedder(base, adapter), index_dir=tmp_path, log=lambda m: None, progress=False)
+    reordered = 0
+    for question in ("充电基础设施由谁规划建设？", "新能源汽车产业集群是什么意思", "小区停车费怎么收", "今天天气怎么样"):
+        a, b = plain.prepare(question, retriever="dense"), adapted.prepare(question, retriever="dense")
+        assert a.signals is not None and b.signals is not None and b.signals.dense_base is not None
+        np.testing.assert_allclose(b.signals.dense_base, a.signals.dense, atol=1e-5)  # type: ignore[arg-type]
+        x, y = plain.answer(a), adapted.answer(b)
+        assert (x.abstained, x.signals["dense"], x.confidence) == (y.abstained, y.signals["dense"], y.confidence)
+        reordered += int(np.argmax(b.signals.dense) != np.argmax(a.signals.dense))  # type: ignore[arg-type]
+    assert reordered, "the adapter should change some article order"

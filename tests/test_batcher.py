@@ -268,6 +268,30 @@ def test_questions_are_encoded_in_groups_of_similar_length_rows_in_order() -> No
     assert length_groups([]) == [] and length_groups(["一"]) == [[0]]
 
 
+def test_base_vectors_of_adapted_questions_come_back_in_order_through_the_batcher() -> None:
+    from qa.models.adapter import AdaptedEmbedder, QueryAdapter
+    from qa.models.batcher import encode_grouped_with_base
+
+    base = HashEmbedder(dim=16)
+    rng = np.random.default_rng(0)
+    wrapped = AdaptedEmbedder(base, QueryAdapter(rng.normal(size=16).astype(np.float32), delta=rng.normal(size=(16, 16)).astype(np.float32), manifest={"languages": ["zh"]}))
+    texts = ["充电" * 40, "Who pays?", "停车费", "补贴" * 300]
+    rows, plain = encode_grouped_with_base(wrapped, texts)
+    assert plain is not None
+    np.testing.assert_allclose(plain, base.encode_queries(texts), atol=1e-6)
+    np.testing.assert_allclose(rows, wrapped.encode_queries(texts), atol=1e-6)
+    assert encode_grouped_with_base(base, texts)[1] is None
+    batcher = BatchingEmbedder(wrapped)
+    try:
+        got, got_base = batcher.encode_queries_with_base(texts[:2])
+        assert got_base is not None
+        np.testing.assert_allclose(got_base, plain[:2], atol=1e-6)
+        np.testing.assert_allclose(got, rows[:2], atol=1e-6)
+        assert batcher.encode_queries_with_base(["Who pays?"])[1] is None
+    finally:
+        batcher.close()
+
+
 def test_the_encoders_recent_pace_bounds_the_wait_too() -> None:
     from qa.models.batcher import ServiceRate
 

@@ -234,3 +234,14 @@ def test_coverage_through_chinese_renderings_counts_cross_weight() -> None:
     assert s.coverage_in("en", a).tolist() == pytest.approx([0.5, 0.3])
     assert s.coverage_in("zh", a).tolist() == [0.5, 0.5]  # Chinese questions never use the channel
     assert evidence("bm25", "en", s, a).tolist() == pytest.approx([0.5 / 0.3, 1.0])
+
+
+def test_adapted_cosines_order_and_base_cosines_decide() -> None:
+    # The adapted cosines (dense) put article 1 first; the base ones (0.9 / 0.5 over the 0.885 threshold) are the evidence.
+    plain = signals([0.0, 0.0], [0.0, 0.0], [0.2, 0.3])
+    s = ArticleSignals(plain.keep, plain.lexical, plain.coverage, plain.dense, plain.statute, plain.role_match, dense_base=np.array([0.9, 0.5], F))
+    ranked = rank("dense", "zh", s, 2, Ranking(), Abstention())
+    assert ranked.docs.tolist() == [1, 0] and ranked.answers
+    assert ranked.evidence.tolist() == pytest.approx([0.5 / 0.885, 0.9 / 0.885])
+    assert ranked.signals["dense"] == 0.9
+    assert not rank("dense", "zh", plain, 2, Ranking(), Abstention()).answers  # the adapted cosines alone would abstain

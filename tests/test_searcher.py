@@ -215,3 +215,26 @@ def test_statute_prior_does_nothing_with_one_regulation(tmp_path: Path) -> None:
         for p in (0.0, 10.0)
     ]
     assert ranked[0] == ranked[1]
+
+
+def test_keyword_answers_keep_the_default_thresholds_whatever_the_model(lexical_only: Searcher, tmp_path: Path) -> None:
+    """BM25 does not depend on the model: EmbeddingGemma's own lexical thresholds (calibrated beside its
+    cosines) must not make keyword-only answers, and answers while it loads, abstain more."""
+    from qa.models import HashEmbedder
+    from qa.search.fusion import MODEL_ABSTENTION
+
+    class NamedGemma(HashEmbedder):
+        name = "gemma"
+
+    gemma = Searcher(lexical_only.library, embedder=NamedGemma(), index_dir=tmp_path, log=lambda m: None, progress=False)
+    assert gemma.abstention == MODEL_ABSTENTION["gemma"] and gemma.keyword_abstention == Abstention()
+    questions = ("充电基础设施", "新能源汽车产业集群 财政资金", "数据安全 个人信息", "停车费")
+    answered = 0
+    for q in questions:
+        a, b = gemma.search(q, retriever="bm25"), lexical_only.search(q, retriever="bm25")
+        assert (a.abstained, [h.article for h in a.hits]) == (b.abstained, [h.article for h in b.hits])
+        strict = gemma.answer(gemma.prepare(q, retriever="bm25"), abstention=MODEL_ABSTENTION["gemma"])
+        answered += int(strict.abstained and not a.abstained)
+    assert answered, "some keyword question should answer only below gemma's lexical thresholds"
+    given = Abstention(lexical_zh=0.9)
+    assert Searcher(lexical_only.library, embedder=None, abstention=given, log=lambda m: None, progress=False).keyword_abstention == given

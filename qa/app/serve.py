@@ -144,9 +144,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
     path = Path(args.corpus) if args.corpus else default_corpus()
     log(f"corpus: {path}")
-    if args.model.endswith("+adapter"):
-        log(f"warning: {args.model} ranks with the query adapter, but its Chinese cosines are not on the scale the abstention "
-            "thresholds were set for: most Chinese questions will be answered 'not covered' (docs/stard.md, the adapter)")
     try:
         library = load_library(path, log=log, progress=True)
     except CorpusError as exc:

@@ -30,7 +30,7 @@ import numpy as np
 
 from qa.models.embedders import Embedder
 
-__all__ = ["Busy", "BatchingEmbedder", "BatchStats", "MAX_BATCH", "MAX_WAITING", "encode_grouped", "encode_times", "grouping_times", "length_groups", "ServiceRate", "WAIT_BUDGET"]
+__all__ = ["Busy", "BatchingEmbedder", "BatchStats", "MAX_BATCH", "MAX_WAITING", "encode_grouped", "encode_grouped_with_base", "encode_times", "grouping_times", "length_groups", "ServiceRate", "WAIT_BUDGET"]
 
 #: Questions encoded in one call at most (throughput per question flattens out above this on 2 cores).
 MAX_BATCH = 16
@@ -94,6 +94,7 @@ class _Request:
     texts: list[str]
     done: threading.Event = field(default_factory=threading.Event)
     rows: np.ndarray | None = None
+    base: np.ndarray | None = None
     error: BaseException | None = None
 
 
@@ -147,8 +148,11 @@ class BatchingEmbedder(Embedder):
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """The rows ``inner`` would return, encoded with whatever else is waiting; :class:`Busy` when the queue is full."""
+        return self.encode_queries_with_base(texts)[0]
+
+    def encode_queries_with_base(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
         if not texts:
-            return self.inner.encode_queries([])
+            return self.inner.encode_queries_with_base([])
         request = _Request(list(texts))
         with self._changed:
             if self._closed:
@@ -164,7 +168,7 @@ class BatchingEmbedder(Embedder):
         if request.error is not None:
             raise request.error
         assert request.rows is not None
-        return request.rows
+        return request.rows, request.base
 
     def encode_passages(self, texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
         return self.inner.encode_passages(texts, batch_size=batch_size, progress=progress)
@@ -205,12 +209,13 @@ class BatchingEmbedder(Embedder):
             try:
                 texts = [t for r in taken for t in r.texts]
                 began = time.perf_counter()
-                rows = encode_grouped(self.inner, texts)
+                rows, base = encode_grouped_with_base(self.inner, texts)
                 with self._changed:
                     self.rate.observe(time.perf_counter() - began, len(texts))
                 start = 0
                 for request in taken:
                     request.rows = rows[start : start + len(request.texts)]
+                    request.base = None if base is None else base[start : start + len(request.texts)]
                     start += len(request.texts)
             except BaseException as exc:  # noqa: BLE001 - every caller gets the encoder's error, the worker lives on
                 for request in taken:
@@ -238,13 +243,23 @@ def length_groups(texts: Sequence[str], spread: float = 2.0, slack: int = 16) ->
 
 def encode_grouped(embedder: Embedder, texts: list[str]) -> np.ndarray:
     """``embedder.encode_queries(texts)``, one call per :func:`length_groups` group, rows in the given order."""
+    return encode_grouped_with_base(embedder, texts)[0]
+
+
+def encode_grouped_with_base(embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`encode_grouped` for ``embedder.encode_queries_with_base``."""
     groups = length_groups(texts)
     if len(groups) == 1:
-        return embedder.encode_queries(texts)
+        return embedder.encode_queries_with_base(texts)
     rows = np.zeros((len(texts), embedder.dim), np.float32)
+    base = np.zeros_like(rows)
+    adapted = False
     for group in groups:
-        rows[group] = embedder.encode_queries([texts[i] for i in group])
-    return rows
+        part, part_base = embedder.encode_queries_with_base([texts[i] for i in group])
+        rows[group] = part
+        base[group] = part if part_base is None else part_base
+        adapted = adapted or part_base is not None
+    return rows, base if adapted else None
 
 
 def encode_times(embedder: Embedder, questions: Sequence[str], sizes: Sequence[int], repeats: int = 5) -> dict[int, float]:

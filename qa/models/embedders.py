@@ -56,6 +56,12 @@ class Embedder(abc.ABC):
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """(len(texts), dim) float32 for search questions."""
 
+    def encode_queries_with_base(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`encode_queries`, and for a model with a query adapter the unadapted rows too (None otherwise):
+        the adapter orders articles, while abstention is decided on the base cosines, the scale its thresholds
+        were calibrated on (:mod:`qa.models.adapter`)."""
+        return self.encode_queries(texts), None
+
     @abc.abstractmethod
     def encode_passages(self, texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
         """(len(texts), dim) float32 for the indexed articles."""
@@ -229,16 +235,28 @@ class EnsembleEmbedder(Embedder):
         return np.hstack([half * p.encode_passages(texts, batch_size=batch_size, progress=progress) for p in self.parts]).astype(np.float32)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.encode_queries_with_base(texts)[0]
+
+    def encode_queries_with_base(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
         from qa.lang.text import detect_lang
 
         if not texts:
-            return np.zeros((0, self.dim), np.float32)
+            return np.zeros((0, self.dim), np.float32), None
         scale = np.array([self.weights[detect_lang(t)] for t in texts], np.float32) / np.sqrt(0.5)
-        halves = [
-            scale[:, i : i + 1] * part.encode_queries(texts) if scale[:, i].any() else np.zeros((len(texts), part.dim), np.float32)
-            for i, part in enumerate(self.parts)
-        ]
-        return np.hstack(halves).astype(np.float32)
+        halves: list[np.ndarray] = []
+        bases: list[np.ndarray | None] = []
+        for i, part in enumerate(self.parts):
+            if scale[:, i].any():
+                rows, base = part.encode_queries_with_base(texts)
+                halves.append(scale[:, i : i + 1] * rows)
+                bases.append(None if base is None else scale[:, i : i + 1] * base)
+            else:
+                halves.append(np.zeros((len(texts), part.dim), np.float32))
+                bases.append(None)
+        if all(b is None for b in bases):
+            return np.hstack(halves).astype(np.float32), None
+        base_halves = [h if b is None else b for h, b in zip(halves, bases)]
+        return np.hstack(halves).astype(np.float32), np.hstack(base_halves).astype(np.float32)
 
 
 #: Names accepted by :func:`get_embedder`; "hash" is the test double; "…+adapter" adds the query adapter (qa.models.adapter);

@@ -41,7 +41,7 @@ def features(signals: "ArticleSignals", lang: str, cross_weight: float) -> np.nd
     keep = signals.keep
     if signals.dense is None or not keep.any():
         return np.zeros(len(FEATURES))
-    dense = signals.dense[keep].astype(np.float64)
+    dense = signals.evidence_dense()[keep].astype(np.float64)
     coverage = _coverage(signals, lang, cross_weight)[keep]
     lexical = signals.lexical[keep]
     order = np.argsort(-dense, kind="stable")

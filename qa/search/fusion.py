@@ -181,7 +181,9 @@ class ArticleSignals:
     ``statute`` is 1 for articles of a statute in a collection; ``role_match`` is 0, 1 or 2 as in
     :meth:`qa.index.lexical.LexicalIndex.role_match`. ``cross`` marks the articles whose coverage of
     an English question was measured through its Chinese renderings (CC-CEDICT) rather than our
-    translation (None: none were).
+    translation (None: none were). ``dense_base`` is, for a question vector changed by a query adapter, the
+    base model's best cosine per article: ``dense`` orders articles, ``dense_base`` is the evidence, on the
+    scale the abstention thresholds were calibrated on (None: the question was not adapted).
     """
 
     keep: np.ndarray
@@ -191,6 +193,11 @@ class ArticleSignals:
     statute: np.ndarray
     role_match: np.ndarray
     cross: np.ndarray | None = None
+    dense_base: np.ndarray | None = None
+
+    def evidence_dense(self) -> np.ndarray:
+        """The cosines that evidence and abstention read (see ``dense_base``)."""
+        return _dense(self) if self.dense_base is None else self.dense_base
 
     def coverage_in(self, lang: str, abstention: "Abstention") -> np.ndarray:
         """The coverage that evidence uses: an English question's coverage through its Chinese renderings
@@ -290,7 +297,7 @@ def evidence(retriever: str, lang: str, signals: ArticleSignals, abstention: Abs
     ``lexical(lang)``, its cosine over ``dense(lang)`` (the larger for hybrid), or 1.0 for a full role match."""
     value = signals.coverage_in(lang, abstention) / abstention.lexical(lang)
     if retriever != "bm25":
-        dense = np.where(signals.keep, _dense(signals), 0) / abstention.dense(lang)
+        dense = np.where(signals.keep, signals.evidence_dense(), 0) / abstention.dense(lang)
         value = dense if retriever == "dense" else np.maximum(value, dense)
     if signals.role_match.any():
         value = np.maximum(value, np.where(signals.keep & (signals.role_match > 1), 1.0, 0.0))
@@ -318,7 +325,7 @@ def rank(
     """The best ``limit`` articles with their scores and evidence (see :class:`Ranked`)."""
     reported = {"lexical": round(float(signals.coverage_in(lang, abstention).max(initial=0)), 4)}
     if retriever != "bm25":
-        reported["dense"] = round(float(_dense(signals)[signals.keep].max(initial=0)), 4)
+        reported["dense"] = round(float(signals.evidence_dense()[signals.keep].max(initial=0)), 4)
     if signals.role_match.any():
         reported["role"] = float((signals.keep & (signals.role_match > 1)).any())
     allowed = eligible(retriever, signals)

@@ -76,6 +76,11 @@ class Searcher:
     bounds the questions being answered at once the same way (a question that is only a citation is never
     turned away): with 200 clients the encoder's queue stayed short while answers waited up to 21 s for
     the CPU in Gradio's threads, so the bound has to cover the whole answer, not only the encoding.
+
+    Keyword-only answers (BM25, and every answer while the model loads) abstain by ``keyword_abstention``:
+    ``abstention`` when given, else the default :class:`Abstention`, whatever the model. BM25 does not depend
+    on the model, and a model's own lexical thresholds (EmbeddingGemma's 0.6 / 0.85) were calibrated beside
+    its cosines, where they made keyword-only answers abstain far more.
     """
 
     def __init__(
@@ -100,6 +105,7 @@ class Searcher:
         model_name = embedder if isinstance(embedder, str) else getattr(embedder, "name", None)
         self.ranking = ranking or fusion.ranking_for(model_name)
         self.abstention = abstention or fusion.abstention_for(model_name)
+        self.keyword_abstention = abstention or Abstention()
         self.abstain = abstain
         self.log = log
         self.cache = AnswerCache(cache_size)
@@ -259,10 +265,10 @@ class Searcher:
         keep = self.lexical.chapters == chapter if chapter is not None else np.ones(len(self.docs), bool)
         chinese = self.lexical.chinese_terms(text) if lang == "en" else []
         lexical, covered = self.lexical.scores(terms, lang, self.ranking.coverage_candidates, chinese)
-        dense, paragraph_scores = self._dense_scores(text, limit) if used != "bm25" else (None, {})
+        dense, dense_base, paragraph_scores = self._dense_scores(text, limit) if used != "bm25" else (None, None, {})
         role_match = self.lexical.role_match(roles, rest, enough)
         cross = self.lexical.untranslated if chinese else None
-        signals = ArticleSignals(keep, np.where(keep, lexical, 0), np.where(keep, covered, 0), dense, self.lexical.statute, role_match, cross)
+        signals = ArticleSignals(keep, np.where(keep, lexical, 0), np.where(keep, covered, 0), dense, self.lexical.statute, role_match, cross, dense_base)
         # Highlighting looks for the Chinese terms too: they are what an untranslated article contains.
         return Prepared(base, None, k, chapter, used, tuple(cited), tuple(notes), terms + chinese, front, limit, signals, paragraph_scores)
 
@@ -275,8 +281,8 @@ class Searcher:
         if prepared.done is not None or prepared.signals is None:
             return prepared.done or prepared.base
         abstain = self.abstain if abstain is None else abstain
-        abstention = abstention or self.abstention
         used = retriever or prepared.retriever
+        abstention = abstention or (self.keyword_abstention if used == "bm25" else self.abstention)
         if used != "bm25" and prepared.signals.dense is None:
             raise ValueError(f"{used} needs a question prepared with dense scores")
         ranked = fusion.rank(used, prepared.base.lang, prepared.signals, prepared.limit, ranking or self.ranking, abstention, abstain=abstain)
@@ -313,13 +319,19 @@ class Searcher:
         cited = citation_zh(self.library[r], article.number, suffix=article.suffix)
         return replace(said, message=f"{said.message}{near.zh}", message_en=f"{said.message_en} {near.en}", related=(cited,))
 
-    def _dense_scores(self, text: str, limit: int) -> tuple[np.ndarray, dict[int, dict[int, float]]]:
-        """Best cosine per article over its units, and per-paragraph cosines for highlighting."""
+    def _dense_scores(self, text: str, limit: int) -> tuple[np.ndarray, np.ndarray | None, dict[int, dict[int, float]]]:
+        """Best cosine per article over its units; for an adapted question the base model's too (the
+        evidence: ``ArticleSignals.dense_base``); and per-paragraph cosines for highlighting."""
         assert self._dense is not None and self._embedder is not None
-        query = self._embedder.encode_queries([text])[0]
-        sims, rows = self._dense.search(query, self.ranking.dense_top(len(self._dense.units), limit))
+        queries, bases = self._embedder.encode_queries_with_base([text])
+        top = self.ranking.dense_top(len(self._dense.units), limit)
+        sims, rows = self._dense.search(queries[0], top)
         articles = fusion.dense_scores(sims[0], rows[0], self._unit_docs, len(self.docs))
-        return articles, fusion.dense_paragraph_scores(sims[0], rows[0], self._unit_docs, self._unit_paragraphs)
+        base = None
+        if bases is not None:
+            base_sims, base_rows = self._dense.search(bases[0], top)
+            base = fusion.dense_scores(base_sims[0], base_rows[0], self._unit_docs, len(self.docs))
+        return articles, base, fusion.dense_paragraph_scores(sims[0], rows[0], self._unit_docs, self._unit_paragraphs)
 
     def _hit(
         self, doc: int, score: float, via: str, matched: tuple[int, ...] = (), terms: Terms | None = None,

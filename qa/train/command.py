@@ -40,7 +40,7 @@ def _err(message: str) -> None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from qa.models import EMBEDDERS
+    from qa.models.adapter import ADAPTABLE
     from qa.train.fit import KINDS, FitConfig
 
     d = FitConfig()
@@ -48,7 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--queries", help="STARD questions (default: $QA_SHARED/benchmarks/stard/queries-train.json); only the dev split is used")
     p.add_argument("--library", help="folder of law documents (default: $QA_LIBRARY, else $QA_SHARED/regulations/library)")
     p.add_argument("--exclude", action="append", default=None, help="sub-folder of the library to leave out (repeatable; default: DLC)")
-    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="the index's model; its first part (e5) is adapted (default: e5+use)")
+    p.add_argument("--model", choices=(*ADAPTABLE, "hash"), default="e5+use", help="the index's model; its e5 part is adapted (default: e5+use; hash is the test double)")
     p.add_argument("--index-dir", help="the library's index, whose embedding cache holds the article vectors (default: as qa stard)")
     p.add_argument("--work-dir", help="question-vector cache and resumable training state (default: $XDG_CACHE_HOME/anhui-nev-qa/train)")
     p.add_argument("--kind", choices=KINDS, default=d.kind, help=f"the map: full matrix or low-rank (default: {d.kind})")
