@@ -99,9 +99,17 @@ def test_main_starts_the_app_itself_and_reports_json(
     assert summary["server"]["encoder"]["questions"] > 0
     assert summary["cpu"]["app_cores"] is not None and summary["cpu"]["app_peak_rss_mb"] > 0
     assert {"p50", "p95", "p99", "max", "mean"} <= summary["latency_ms"].keys()
-    # Ready means /search answered with the semantic model, and the output says so.
+    # Ready means /search answered with the semantic model, and the report says so (the progress line only "ready;").
     assert summary["ready"]["semantic"] is True and summary["ready"]["retriever"] == "hybrid"
-    assert "app ready after" in captured.err and "with the semantic model" in captured.err
+    assert "ready; 4 clients" in captured.err and "app ready after" not in captured.err
+
+
+def test_the_readiness_line_is_printed_once_in_the_report(app_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--url", app_url, "--clients", "2", "--duration", "1"]) == 0
+    captured = capsys.readouterr()
+    assert (captured.out + captured.err).count("app ready after") == 1
+    assert captured.out.startswith("app ready after") and "with the semantic model" in captured.out.splitlines()[0]
+    assert "ready; 2 clients" in captured.err
 
 
 def test_ready_is_an_answer_from_the_semantic_model(app_url: str) -> None:

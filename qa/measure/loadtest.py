@@ -339,8 +339,7 @@ def run(args: argparse.Namespace) -> int:
             log(f"starting qa serve --model {args.model} on {app.url} …")
             ready = wait_until_ready(app.url, args.ready_timeout, starting=app.alive, api=args.api)
             url, pid = app.url, app.proc.pid
-        log(ready.describe())
-        log(f"{args.clients} clients × {args.duration:g} s (think {args.think:g} s) asking {len(pool)} distinct questions of {url}{'api/search' if args.api == 'json' else 'gradio_api/call/search'} …")
+        log(f"ready; {args.clients} clients × {args.duration:g} s (think {args.think:g} s) asking {len(pool)} distinct questions of {url}{'api/search' if args.api == 'json' else 'gradio_api/call/search'} …")
         before, cpu_before, own_before = _server_stats(url), sample(pid), _own_cpu()
         report = run_load(
             url, clients=args.clients, duration=args.duration, think=args.think, timeout=args.timeout, questions=pool, retry_after=args.retry_after, api=args.api
