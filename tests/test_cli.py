@@ -122,6 +122,26 @@ def test_import_lenient_warns_per_defect_and_marks_the_corpus(capsys: pytest.Cap
     assert data["articles"] == 4 and len(data["structure_warnings"]) == 3
 
 
+def test_import_from_an_installed_package_writes_into_the_current_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa import config
+
+    site_packages = tmp_path / "site-packages"
+    (site_packages / "qa").mkdir(parents=True)
+    monkeypatch.setattr(config, "ROOT", site_packages)
+    monkeypatch.setattr(config, "catalogue_file", lambda: tmp_path / "no-catalogue.json")  # the wheel's qa.bundled is not installed here
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    document = work / "damaged.txt"
+    document.write_text(DAMAGED, encoding="utf-8")
+    assert main(["import", str(document), "--lenient", "--json"]) == 0
+    written = Path(json.loads(capsys.readouterr().out)["path"])
+    assert written.name == "regulation.jsonl" and written.parent.parent == work / "corpus" and written.is_file()
+    assert not any(site_packages.rglob("regulation.jsonl"))
+
+
 def test_import_lenient_on_the_library_files_strict_refuses(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """Every library file that strict import refuses for its headings imports with --lenient (the figures: bench/lenient_survey.py)."""
     library = SHARED / "regulations" / "library"
