@@ -113,7 +113,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     else:
         words = lexical.load_or_build(library, folder, progress=True, log=_err)
     m = dense.manifest
-    print(f"index {folder}: {m['n_vectors']} vectors, model {m['model_id']}, dim {m['dim']}, {m['kind']}, built {m['built_at']}; lexical: {len(words)} articles")
+    skipped = library.skipped_note()
+    print(
+        f"index {folder}: {m['n_vectors']} vectors, model {m['model_id']}, dim {m['dim']}, {m['kind']}, built {m['built_at']}; "
+        f"lexical: {len(words)} articles{f'; {skipped}' if skipped else ''}"
+    )
     return 0
 
 
