@@ -52,7 +52,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     summary = import_document(
         Path(args.path),
-        Path(args.out),
+        Path(args.out) if args.out else config.import_dir(),
         regulation_id=args.id,
         declared_articles=args.declared,
         partial=args.partial,
@@ -113,7 +113,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     else:
         words = lexical.load_or_build(library, folder, progress=True, log=_err)
     m = dense.manifest
-    print(f"index {folder}: {m['n_vectors']} vectors, model {m['model_id']}, dim {m['dim']}, {m['kind']}, built {m['built_at']}; lexical: {len(words)} articles")
+    skipped = library.skipped_note()
+    print(
+        f"index {folder}: {m['n_vectors']} vectors, model {m['model_id']}, dim {m['dim']}, {m['kind']}, built {m['built_at']}; "
+        f"lexical: {len(words)} articles{f'; {skipped}' if skipped else ''}"
+    )
     return 0
 
 
@@ -172,7 +176,11 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import a regulation (TXT, Markdown, HTML, DOCX or PDF) into a corpus folder", epilog=EPILOG)
     p.add_argument("path", help="the document to import")
-    p.add_argument("--out", default=str(config.ROOT / "corpus"), help="folder that holds corpus folders (default: the project's corpus/)")
+    p.add_argument(
+        "--out",
+        help="folder that holds corpus folders (default: corpus/ of the project checkout qa runs from; installed from a wheel, "
+        "./corpus in the current directory)",
+    )
     p.add_argument("--id", help="corpus id (default: from corpus/catalogue.json, an existing corpus with the same title, or the title)")
     p.add_argument("--declared", type=int, help="the number of articles the regulation officially has (default: from the catalogue)")
     p.add_argument("--partial", action="store_true", help="accept a knowingly incomplete text (fewer articles than declared); the corpus is marked partial")

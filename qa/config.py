@@ -25,6 +25,7 @@ __all__ = [
     "cache_size_text",
     "max_waiting_text",
     "host",
+    "import_dir",
     "port_text",
     "eval_dir",
     "index_dir_for",
@@ -107,6 +108,13 @@ def catalogue_file() -> Path:
 
 def corpus_dir() -> Path:
     return Path(_env("QA_CORPUS") or bundled_corpus())
+
+
+def import_dir() -> Path:
+    """Where ``qa import`` writes by default: the checkout's ``corpus/``; installed from a wheel,
+    ``./corpus`` in the current directory (the package's own folder is site-packages, not the user's)."""
+    checkout = checkout_dir()
+    return checkout / "corpus" if checkout is not None else Path.cwd() / "corpus"
 
 
 def index_root() -> Path:

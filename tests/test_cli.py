@@ -122,6 +122,57 @@ def test_import_lenient_warns_per_defect_and_marks_the_corpus(capsys: pytest.Cap
     assert data["articles"] == 4 and len(data["structure_warnings"]) == 3
 
 
+def test_import_from_an_installed_package_writes_into_the_current_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa import config
+
+    site_packages = tmp_path / "site-packages"
+    (site_packages / "qa").mkdir(parents=True)
+    monkeypatch.setattr(config, "ROOT", site_packages)
+    monkeypatch.setattr(config, "catalogue_file", lambda: tmp_path / "no-catalogue.json")  # the wheel's qa.bundled is not installed here
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    document = work / "damaged.txt"
+    document.write_text(DAMAGED, encoding="utf-8")
+    assert main(["import", str(document), "--lenient", "--json"]) == 0
+    written = Path(json.loads(capsys.readouterr().out)["path"])
+    assert written.name == "regulation.jsonl" and written.parent.parent == work / "corpus" and written.is_file()
+    assert not any(site_packages.rglob("regulation.jsonl"))
+
+
+def _library_with_skipped_documents(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "a.txt").write_text("甲条例\n第一条 甲。\n第二条 乙。\n", encoding="utf-8")
+    (folder / "b.txt").write_text("乙条例\n第一条 甲。\n第三条 乙。\n", encoding="utf-8")
+    (folder / "c.txt").write_text("没有条文的文件。\n", encoding="utf-8")
+    return folder
+
+
+def test_index_summary_counts_the_documents_skipped(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    library = _library_with_skipped_documents(tmp_path / "library")
+    assert main(["index", "--corpus", str(library), "--model", "hash", "--index-dir", str(tmp_path / "index")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.count("2 documents skipped (see log)") == 1 and "2 documents skipped" not in captured.err
+    assert "warning: skipped" in captured.err and "note: skipped 1 document(s)" in captured.err
+
+
+def test_serve_summary_counts_the_documents_skipped(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qa.app
+
+    def port_taken(*args: object, **kwargs: object) -> None:
+        raise OSError("address already in use")
+
+    monkeypatch.setattr(qa.app, "build_app", lambda *args, **kwargs: None)
+    monkeypatch.setattr(qa.app, "launch", port_taken)
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    library = _library_with_skipped_documents(tmp_path / "library")
+    assert main(["serve", "--model", "hash", "--corpus", str(library)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("2 documents skipped (see log)") == 1 and "  甲条例: 2 articles" in err
+
+
 def test_import_lenient_on_the_library_files_strict_refuses(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """Every library file that strict import refuses for its headings imports with --lenient (the figures: bench/lenient_survey.py)."""
     library = SHARED / "regulations" / "library"

@@ -168,3 +168,27 @@ def test_exclude_leaves_out_a_sub_folder(tmp_path: Path) -> None:
     assert [r.title for r in national] == ["中华人民共和国建筑法"]
     assert [r.title for r in load_library(folder, exclude=["北京"], log=lambda m: None)] == ["中华人民共和国建筑法"]  # any folder level
     assert len(load_library(folder, exclude=["none"], log=lambda m: None)) == 2
+
+
+# ------------------------------------------------------------------ documents skipped
+
+
+def test_skipped_documents_are_listed_in_the_result_and_logged(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("甲条例\n第一条 甲。\n第二条 乙。\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("乙条例\n第一条 甲。\n第三条 乙。\n", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("没有条文的文件。\n", encoding="utf-8")
+    messages: list[str] = []
+    library = load_library(tmp_path, log=messages.append)
+    assert [r.title for r in library] == ["甲条例"] and library == [parse_document(tmp_path / "a.txt")]
+    assert [(s.path, s.rule) for s in library.skipped] == [(tmp_path / "b.txt", "article-order"), (tmp_path / "c.txt", "no-articles")]
+    assert library.skipped[0].reason.startswith(f"{tmp_path / 'b.txt'}:3: [article-order]")
+    assert library.skipped_note() == "2 documents skipped (see log)"
+    # The log lines stay: one note for the files without articles, one warning per refused file.
+    assert messages == ["note: skipped 1 document(s) with no numbered articles (第X条)", f"warning: skipped {library.skipped[0].reason}"]
+
+
+def test_a_corpus_or_document_skips_nothing(tmp_path: Path) -> None:
+    document = tmp_path / "a.txt"
+    document.write_text("甲条例\n第一条 甲。\n", encoding="utf-8")
+    library = load_library(document, log=lambda m: None)
+    assert len(library) == 1 and library.skipped == () and library.skipped_note() is None

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -32,6 +36,56 @@ def test_turned_away_requests_are_neither_answers_nor_errors() -> None:
     assert (summary.requests, summary.ok, summary.turned_away, summary.errors) == (3, 1, 1, 1)
     assert summary.throughput_rps == 0.5 and summary.latency_ms.max == 120.0 and summary.turned_away_ms.max == 3.0
     assert "1 turned away, 1 errors" in summary.format() and "'丙': TimeoutError" in summary.error_samples[0]
+
+
+@pytest.fixture
+def slow_app() -> Iterator[tuple[str, list[float]]]:
+    """A stand-in for the app's /api/search that answers after ``delay[0]`` seconds (no model, no corpus)."""
+    delay = [0.0]
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            time.sleep(delay[0])
+            body = json.dumps({"hits": [], "abstained": True, "retriever": "bm25"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", delay
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_think_pauses_end_at_the_deadline(slow_app: tuple[str, list[float]]) -> None:
+    url, _ = slow_app
+    began = time.perf_counter()
+    report = run_load(url, clients=4, duration=1.0, think=5.0, questions=["第三条"])
+    wall = time.perf_counter() - began
+    summary = report.summary()
+    # Pauses of up to 10 s would have run past the 1 s deadline; they are cut there, and so is the window.
+    assert wall < 2.5 and 1.0 <= summary.duration_s < 1.5
+    assert report.ok >= 1 and summary.throughput_rps == round(report.ok / report.duration_s, 2)
+
+
+def test_the_window_ends_at_the_last_answer_in_flight_at_the_deadline(slow_app: tuple[str, list[float]]) -> None:
+    url, delay = slow_app
+    delay[0] = 0.6
+    report = run_load(url, clients=1, duration=1.0, questions=["第三条"])
+    # Asked at 0 s and 0.6 s, answered at 0.6 s and 1.2 s: both answers fall inside a 1.2 s window.
+    assert report.ok == 2 and report.errors == 0
+    assert 1.2 <= report.duration_s < 1.6
+    assert report.summary().throughput_rps == round(2 / report.duration_s, 2)
 
 
 def test_server_counters_are_those_of_the_load_alone() -> None:
@@ -99,9 +153,17 @@ def test_main_starts_the_app_itself_and_reports_json(
     assert summary["server"]["encoder"]["questions"] > 0
     assert summary["cpu"]["app_cores"] is not None and summary["cpu"]["app_peak_rss_mb"] > 0
     assert {"p50", "p95", "p99", "max", "mean"} <= summary["latency_ms"].keys()
-    # Ready means /search answered with the semantic model, and the output says so.
+    # Ready means /search answered with the semantic model, and the report says so (the progress line only "ready;").
     assert summary["ready"]["semantic"] is True and summary["ready"]["retriever"] == "hybrid"
-    assert "app ready after" in captured.err and "with the semantic model" in captured.err
+    assert "ready; 4 clients" in captured.err and "app ready after" not in captured.err
+
+
+def test_the_readiness_line_is_printed_once_in_the_report(app_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--url", app_url, "--clients", "2", "--duration", "1"]) == 0
+    captured = capsys.readouterr()
+    assert (captured.out + captured.err).count("app ready after") == 1
+    assert captured.out.startswith("app ready after") and "with the semantic model" in captured.out.splitlines()[0]
+    assert "ready; 2 clients" in captured.err
 
 
 def test_ready_is_an_answer_from_the_semantic_model(app_url: str) -> None:

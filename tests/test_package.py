@@ -98,6 +98,7 @@ def test_checkout_paths_are_the_checkouts() -> None:
     assert config.catalogue_file() == ROOT / "corpus" / "catalogue.json"
     assert config.catalogue_file().is_file()
     assert config.index_root() == ROOT / "index"
+    assert config.import_dir() == ROOT / "corpus"
     assert config.eval_dir() == ROOT / "tests" / "eval"
 
 
@@ -110,6 +111,8 @@ def test_installed_index_goes_to_the_user_cache(tmp_path: Path, monkeypatch: pyt
     assert config.checkout_dir() is None
     assert config.index_root() == tmp_path / "cache" / "anhui-nev-qa" / "index"
     assert config.index_dir_for(tmp_path / "corpus").parent == config.index_root()
+    monkeypatch.chdir(tmp_path)
+    assert config.import_dir() == tmp_path / "corpus"  # never site-packages
     monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "mine"))
     assert config.index_dir_for(tmp_path / "corpus") == tmp_path / "mine"
 

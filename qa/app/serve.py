@@ -152,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
     for reg in library:
         state = "complete" if reg.complete else f"PARTIAL ({reg.coverage_en()})"
         log(f"  {reg.title}: {len(reg.articles)} articles, {len(reg.chapters)} chapters, {state}")
+    if note := library.skipped_note():
+        log(f"  {note}")
     started = time.perf_counter()
     searcher = Searcher(
         library, embedder=args.model, index_dir=index_dir_for(path), background=True, log=log, progress=True,

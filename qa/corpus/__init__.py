@@ -1,7 +1,7 @@
 """The corpus: regulations as plain data (model), their folder format (store), libraries of them (library),
 and the passages both indexes index (passages)."""
 
-from qa.corpus.library import DOCUMENT_SUFFIXES, collect, default_corpus, load_library, short_title, title_key
+from qa.corpus.library import DOCUMENT_SUFFIXES, Library, Skipped, collect, default_corpus, load_library, short_title, title_key
 from qa.corpus.model import (
     FRONT_KINDS,
     Article,
@@ -32,6 +32,8 @@ from qa.corpus.store import (
 
 __all__ = [
     "DOCUMENT_SUFFIXES",
+    "Library",
+    "Skipped",
     "collect",
     "default_corpus",
     "load_library",

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from qa import config
 from qa.config import index_dir_for
 from qa.corpus.model import Article, Chapter, CorpusError, Regulation, Section, Source
 from qa.corpus.store import REGULATION_FILE, load_corpus
 
-__all__ = ["default_corpus", "load_library", "collect", "index_dir_for", "short_title", "title_key", "DOCUMENT_SUFFIXES"]
+__all__ = ["default_corpus", "load_library", "Library", "Skipped", "collect", "index_dir_for", "short_title", "title_key", "DOCUMENT_SUFFIXES"]
 
 DOCUMENT_SUFFIXES = (".md", ".txt", ".docx", ".html", ".htm", ".pdf")
 
@@ -26,17 +26,42 @@ def default_corpus() -> Path:
     return config.corpus_dir()
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A document of a library folder left out because it could not be imported: the importer's
+    ``rule`` and its error as logged (``file:line: [rule] message``)."""
+
+    path: Path
+    rule: str
+    reason: str
+
+
+class Library(list[Regulation]):
+    """What :func:`load_library` returns: the regulations, a list as callers have always used it, and
+    the documents it ``skipped`` — so that a caller can count them without reading the log."""
+
+    def __init__(self, regulations: Iterable[Regulation] = (), skipped: Iterable[Skipped] = ()) -> None:
+        super().__init__(regulations)
+        self.skipped: tuple[Skipped, ...] = tuple(skipped)
+
+    def skipped_note(self) -> str | None:
+        """The one line a summary adds when documents were skipped (their reasons are in the log)."""
+        n = len(self.skipped)
+        return f"{n} document{'' if n == 1 else 's'} skipped (see log)" if n else None
+
+
 def load_library(
     path: str | os.PathLike[str],
     *,
     log: Callable[[str], None] = print,
     progress: bool = False,
     exclude: Sequence[str] = (),
-) -> list[Regulation]:
+) -> Library:
     """Regulations at ``path``.
 
     A single document or corpus folder must be valid (defects raise). In a folder of documents — a
-    whole library — each document that cannot be imported is skipped with its reason, and damaged
+    whole library — each document that cannot be imported is skipped (logged, and listed in
+    :attr:`Library.skipped`), and damaged
     chapter headings are dropped with a warning instead of refusing the document, so one bad file
     does not take the library down. A library is then made one regulation per title (see
     :func:`collect`); ``exclude`` names sub-folders to leave out (e.g. ``DLC``).
@@ -45,14 +70,14 @@ def load_library(
     if not path.exists():
         raise CorpusError(path, None, "missing", "no such file or folder")
     if path.is_dir() and (path / REGULATION_FILE).is_file():
-        return [load_corpus(path)]
+        return Library([load_corpus(path)])
     if path.is_file():
         from qa.importer import parse_document
 
-        return [parse_document(path)]
+        return Library([parse_document(path)])
     folders = sorted(p.parent for p in path.rglob(REGULATION_FILE))
     if folders:
-        return [load_corpus(f) for f in folders]
+        return Library(load_corpus(f) for f in folders)
     from qa.importer import parse_document
 
     documents = sorted(
@@ -61,7 +86,7 @@ def load_library(
     if not documents:
         raise CorpusError(path, None, "empty", f"no {REGULATION_FILE} and no documents ({', '.join(DOCUMENT_SUFFIXES)}) here")
     regulations: list[Regulation] = []
-    refused: list[CorpusError] = []
+    refused: list[Skipped] = []
     iterator = documents
     if progress:
         from tqdm import tqdm
@@ -71,13 +96,13 @@ def load_library(
         try:
             regulations.append(parse_document(document, strict_headings=False))
         except CorpusError as exc:
-            refused.append(exc)
-    no_articles = sum(exc.rule == "no-articles" for exc in refused)
+            refused.append(Skipped(document, exc.rule, str(exc)))
+    no_articles = sum(s.rule == "no-articles" for s in refused)
     if no_articles:
         log(f"note: skipped {no_articles} document(s) with no numbered articles (第X条)")
-    for skipped in (e for e in refused if e.rule != "no-articles"):
-        log(f"warning: skipped {skipped}")
-    return collect(regulations, log=log)
+    for skipped in (s for s in refused if s.rule != "no-articles"):
+        log(f"warning: skipped {skipped.reason}")
+    return Library(collect(regulations, log=log), refused)
 
 
 def short_title(title: str) -> str:

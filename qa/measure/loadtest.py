@@ -217,21 +217,30 @@ def run_load(
 ) -> LoadReport:
     """Drive ``url``'s ``/search`` with ``clients`` threads for ``duration`` seconds; in-flight requests finish.
     Each client walks the pool (default :func:`~qa.measure.pool.question_pool`) from its own starting point;
-    a client turned away waits about ``retry_after`` seconds before its next question (0: asks again at once)."""
+    a client turned away waits about ``retry_after`` seconds before its next question (0: asks again at once).
+
+    The measured window (``duration_s``) runs from the start to the deadline, or to the last response if a
+    request in flight then came back later, so every counted answer falls inside it. Pauses are cut at the
+    deadline: a client pausing then has nothing more to ask, and its pause would only stretch the window."""
     if not is_loopback_url(url):
         raise ValueError(f"refusing to load a non-loopback URL: {url}")
     pool = list(questions) if questions is not None else question_pool()
     lock = threading.Lock()
     report = LoadReport(clients=clients, duration_s=0.0, think_s=think, questions=len(set(pool)), api=api)
     start_gate = threading.Barrier(clients + 1)
+    last_response = 0.0
+
+    def sleep_until_deadline(seconds: float) -> None:
+        time.sleep(max(0.0, min(seconds, deadline - time.perf_counter())))
 
     def worker(n: int) -> None:
+        nonlocal last_response
         client = SearchClient(url, timeout, api)
         i = n * len(pool) // clients
         pause = random.Random(n)
         start_gate.wait()
         if think:
-            time.sleep(pause.uniform(0, think))  # staggered starts: no synchronised waves
+            sleep_until_deadline(pause.uniform(0, think))  # staggered starts: no synchronised waves
         try:
             while time.perf_counter() < deadline:
                 question = pool[i % len(pool)]
@@ -246,24 +255,26 @@ def run_load(
                     error = f"{type(exc).__name__}: {exc}"
                     client.close()
                     client = SearchClient(url, timeout, api)
+                received = time.perf_counter()
                 with lock:
-                    report.record(question, (time.perf_counter() - began) * 1000, answer, error, away)
+                    report.record(question, (received - began) * 1000, answer, error, away)
+                    last_response = max(last_response, received)
                 if away and retry_after:
-                    time.sleep(pause.uniform(0.5, 1.5) * retry_after)  # "try again in a moment", as a visitor would
+                    sleep_until_deadline(pause.uniform(0.5, 1.5) * retry_after)  # "try again in a moment", as a visitor would
                 elif think:
-                    time.sleep(pause.uniform(0, 2 * think))  # mean ``think``, jittered
+                    sleep_until_deadline(pause.uniform(0, 2 * think))  # mean ``think``, jittered
         finally:
             client.close()
 
     threads = [threading.Thread(target=worker, args=(n,), daemon=True, name=f"load-{n}") for n in range(clients)]
     for t in threads:
         t.start()
-    deadline = time.perf_counter() + duration  # set before the gate opens: workers read it after
+    start = time.perf_counter()
+    deadline = start + duration  # set before the gate opens: workers read it after
     start_gate.wait()
-    began = time.perf_counter()
     for t in threads:
         t.join(duration + timeout + 10)
-    report.duration_s = time.perf_counter() - began
+    report.duration_s = max(deadline, last_response) - start
     return report
 
 
@@ -339,8 +350,7 @@ def run(args: argparse.Namespace) -> int:
             log(f"starting qa serve --model {args.model} on {app.url} …")
             ready = wait_until_ready(app.url, args.ready_timeout, starting=app.alive, api=args.api)
             url, pid = app.url, app.proc.pid
-        log(ready.describe())
-        log(f"{args.clients} clients × {args.duration:g} s (think {args.think:g} s) asking {len(pool)} distinct questions of {url}{'api/search' if args.api == 'json' else 'gradio_api/call/search'} …")
+        log(f"ready; {args.clients} clients × {args.duration:g} s (think {args.think:g} s) asking {len(pool)} distinct questions of {url}{'api/search' if args.api == 'json' else 'gradio_api/call/search'} …")
         before, cpu_before, own_before = _server_stats(url), sample(pid), _own_cpu()
         report = run_load(
             url, clients=args.clients, duration=args.duration, think=args.think, timeout=args.timeout, questions=pool, retry_after=args.retry_after, api=args.api

@@ -9,7 +9,6 @@ scale is a prefix of a larger one.
 from __future__ import annotations
 
 import random
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -27,10 +26,6 @@ EVAL_TITLES = ("北京市自动驾驶汽车条例", "深圳经济特区人工智
 #: Asked when no evaluation set is found (an installed package has no tests/eval).
 FALLBACK_QUESTIONS = ("增程式的车算新能源车吗？", "第三条")
 
-# How load_library reports the documents it skipped (it does not return them).
-_NO_ARTICLES = re.compile(r"^note: skipped (\d+) document\(s\) with no numbered articles")
-_SKIPPED = re.compile(r"^warning: skipped .*?: \[([\w-]+)\] ")
-
 
 def _err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -38,16 +33,8 @@ def _err(message: str) -> None:
 
 def load_regulations(path: Path, *, log: Callable[[str], None] = _err, progress: bool = False) -> tuple[list[Regulation], Counter[str]]:
     """The regulations at ``path`` as the app loads them, and the documents skipped, counted by rule."""
-    skipped: Counter[str] = Counter()
-
-    def count(message: str) -> None:
-        if match := _NO_ARTICLES.match(message):
-            skipped["no-articles"] += int(match[1])
-        elif match := _SKIPPED.match(message):
-            skipped[match[1]] += 1
-        log(message)
-
-    return load_library(path, log=count, progress=progress), skipped
+    library = load_library(path, log=log, progress=progress)
+    return library, Counter(s.rule for s in library.skipped)
 
 
 def scale_library(regulations: Sequence[Regulation], articles: int | None, seed: int = 0) -> list[Regulation]:
