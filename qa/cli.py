@@ -252,9 +252,14 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument(
         "--tune-ranking",
         action="store_true",
-        help="also choose the hybrid weight and role prior leave-one-regulation-out and report each set with the setting chosen on the others",
+        help="also choose the hybrid weight and role prior leave-one-regulation-out and report each set with the setting chosen on "
+        "the others (with --cross-validate, also with the thresholds chosen on them)",
     )
     p.add_argument("--fit-confidence", metavar="FILE", help="fit the confidence model on all these sets (false abstention ≤ 5%% per language) and write it to FILE")
+    p.add_argument(
+        "--confidence-languages", choices=("both", "zh", "en"), default="both",
+        help="languages the model of --fit-confidence decides; the others keep the thresholds (default: both)",
+    )
     p.add_argument("--confidence", metavar="FILE", help="abstain with this confidence model (from --fit-confidence) instead of the thresholds")
     p.add_argument("--verbose", action="store_true", help="list the questions that missed")
     p.add_argument("--json", action="store_true", help="print one JSON object with n, hit_at_1/3/5, mrr, abstain_accuracy, false_abstain_rate, by_kind, by_lang")

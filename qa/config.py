@@ -35,6 +35,7 @@ __all__ = [
     "shared_dir",
     "stard_queries",
     "query_encoder",
+    "query_threads_text",
 ]
 
 #: The project checkout (or, once installed, the folder holding the ``qa`` package).

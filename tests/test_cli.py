@@ -369,9 +369,11 @@ def test_eval_studies_fit_a_model_that_eval_then_uses(capsys: pytest.CaptureFixt
         part.write_text("\n".join(lines[i::9]) + "\n", encoding="utf-8")
         argv += ["--corpus", str(CORPUS), "--questions", str(part)]
     model = tmp_path / "confidence.json"
-    assert main([*argv, "--curves", "--tune-ranking", "--fit-confidence", str(model)]) == 0
+    assert main([*argv, "--curves", "--tune-ranking", "--cross-validate", "--fit-confidence", str(model)]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert {"confidence_cross_validated", "curves", "ranking_cross_validated", "confidence"} <= set(data)
+    assert {"confidence_cross_validated", "curves", "ranking_cross_validated", "confidence", "ranking_and_thresholds_cross_validated"} <= set(data)
     assert [c["alpha"] for c in data["curves"]][:2] == [0.01, 0.02] and len(data["ranking_cross_validated"]["choices"]) == 3
+    both, thresholds = data["ranking_and_thresholds_cross_validated"], data["report"]["cross_validated"]
+    assert set(both) == set(thresholds) and all(both[n]["abstention"] == thresholds[n]["abstention"] for n in both)
     assert main([*argv, "--confidence", str(model)]) == 0
     assert "pooled" in json.loads(capsys.readouterr().out)["hybrid"]

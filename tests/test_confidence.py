@@ -83,4 +83,30 @@ def test_json_round_trip_and_feature_check(tmp_path: Path) -> None:
 def test_committed_model_loads_with_its_provenance() -> None:
     committed = load(DEFAULT_PATH)
     assert "tests/eval/sets.json" in committed.provenance
-    assert 0 < committed.zh.threshold < 1 and 0 < committed.en.threshold < 1
+    assert committed.languages == ("zh", "en")
+    assert 0 < committed.model("zh").threshold < 1 and 0 < committed.model("en").threshold < 1
+
+
+def test_a_model_of_one_language_leaves_the_other_to_the_thresholds(tmp_path: Path) -> None:
+    s = signals([0.95, 0.3], [1.0, 0.0], [1.0, 0.0])  # clears both thresholds by far
+    english = Confidence(None, model([0.0] * 7, -5.0), "en only")  # abstains on every English question
+    assert english.languages == ("en",) and english.covers("en") and not english.covers("zh")
+    with pytest.raises(ValueError, match="covers en, not zh"):
+        english.model("zh")
+    assert rank("hybrid", "zh", s, 2, Ranking(), Abstention(confidence=english)).answers
+    assert "p_answerable" not in rank("hybrid", "zh", s, 2, Ranking(), Abstention(confidence=english)).signals
+    assert not rank("hybrid", "en", s, 2, Ranking(), Abstention(confidence=english)).answers
+    path = tmp_path / "en.json"
+    path.write_text(json.dumps(english.to_dict()), encoding="utf-8")
+    assert json.loads(path.read_text())["zh"] is None and load(path) == english
+
+
+def test_gemma_decides_english_by_its_committed_model() -> None:
+    from qa.search.confidence import GEMMA_PATH
+    from qa.search.fusion import MODEL_ABSTENTION, abstention_for
+
+    gemma = abstention_for("gemma")
+    assert gemma.confidence is not None and gemma.confidence.languages == ("en",)
+    assert gemma.confidence == load(GEMMA_PATH) and "model gemma" in gemma.confidence.provenance and "languages en" in gemma.confidence.provenance
+    assert replace(gemma, confidence=None) == MODEL_ABSTENTION["gemma"]
+    assert abstention_for("e5+use").confidence is None and abstention_for(None) == Abstention()

@@ -34,3 +34,29 @@ def test_each_fold_uses_thresholds_chosen_on_the_others(hash_searcher: Searcher)
     table = format_folds(folds)
     assert "all sets pooled" in table and "→" in table
     assert set(folds_json(folds)) == {"a", "b", "c"}
+
+
+def test_a_confidence_model_is_refitted_without_the_held_out_set(hash_searcher: Searcher) -> None:
+    from dataclasses import replace
+
+    from qa.search.confidence import Confidence, LanguageModel
+
+    def never(name: str) -> Confidence:  # abstains on every English question; named after its fold
+        return Confidence(None, LanguageModel(-5.0, (0.0,) * 7, (0.0,) * 7, (1.0,) * 7, 0.5), name)
+
+    questions = [q for q in load_questions(EVAL / "anhui.jsonl") if q.kind == "paraphrase"][:60]
+    parts = {"a": questions[:20], "b": questions[20:40], "c": questions[40:]}
+    own = hash_searcher.abstention
+    hash_searcher.abstention = replace(own, confidence=never("shipped"))
+    try:
+        in_sample = {name: run(hash_searcher, qs) for name, qs in parts.items()}
+        asked: list[str] = []
+        folds = leave_one_out([(n, hash_searcher, qs) for n, qs in parts.items()], in_sample, refit=lambda n: asked.append(n) or never(n))
+        assert hash_searcher.abstention.confidence == never("shipped")
+    finally:
+        hash_searcher.abstention = own
+    assert asked == ["a", "b", "c"]
+    for fold in folds:
+        assert fold.abstention.confidence == never(fold.name)
+        assert all(o.abstained for o in fold.held_out_outcomes if o.question.lang == "en")
+        assert any(not o.abstained for o in fold.held_out_outcomes if o.question.lang == "zh")

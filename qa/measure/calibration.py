@@ -121,10 +121,13 @@ def _probabilities(model: LanguageModel, rows: Sequence[Record]) -> np.ndarray:
     return np.array([math.inf if r.fixed else model.probability(r.x) for r in rows])
 
 
-def fit_confidence(rows: Sequence[Record], alpha: float = 0.05, l2: float = L2, provenance: str = "") -> Confidence:
-    """A model per language from ``rows`` (citation questions left out, as :func:`calibrate` does)."""
+def fit_confidence(
+    rows: Sequence[Record], alpha: float = 0.05, l2: float = L2, provenance: str = "", languages: Sequence[str] = LANGS
+) -> Confidence:
+    """A model per language of ``languages`` from ``rows`` (citation questions left out, as :func:`calibrate`
+    does); other languages keep the thresholds."""
     fitted: dict[str, LanguageModel] = {}
-    for lang in LANGS:
+    for lang in languages:
         group = [r for r in rows if r.lang == lang and r.answered.question.kind != "citation"]
         train = [r for r in group if not r.fixed]
         x = np.array([r.x for r in train]) if train else np.zeros((0, len(FEATURES)))
@@ -135,7 +138,7 @@ def fit_confidence(rows: Sequence[Record], alpha: float = 0.05, l2: float = L2, 
         intercept, weights, mean, scale = fit_logistic(x, y, l2)
         model = LanguageModel(intercept, tuple(map(float, weights)), tuple(map(float, mean)), tuple(map(float, scale)), 0.0)
         fitted[lang] = _with_threshold(model, group, alpha)
-    return Confidence(fitted["zh"], fitted["en"], provenance)
+    return Confidence(fitted.get("zh"), fitted.get("en"), provenance)
 
 
 def _with_threshold(model: LanguageModel, group: Sequence[Record], alpha: float) -> LanguageModel:
@@ -203,7 +206,7 @@ def curves(sets: Sequence[PreparedSet], by_set: dict[str, list[Record]], alphas:
             held_thresholds += outcomes(s, abstention=replace(base, **{f: getattr(chosen, f) for f in _FIELDS}))
             train = [r for name, rs in by_set.items() if name != s.name for r in rs]
             model = fitted[s.name]
-            model = replace(model, zh=_with_threshold(model.zh, _lang_rows(train, "zh"), alpha), en=_with_threshold(model.en, _lang_rows(train, "en"), alpha))
+            model = replace(model, zh=_with_threshold(model.model("zh"), _lang_rows(train, "zh"), alpha), en=_with_threshold(model.model("en"), _lang_rows(train, "en"), alpha))
             held_confidence += scored(by_set[s.name], model)
         t, t3 = _pooled(held_thresholds)
         c, c3 = _pooled(held_confidence)

@@ -18,6 +18,8 @@ from qa import config
 from qa.measure.metrics import COMPARED_RETRIEVERS
 
 if TYPE_CHECKING:
+    from qa.measure.crossval import Fold
+    from qa.search.confidence import Confidence
     from qa.measure.evaluate import Question
     from qa.measure.prepared import PreparedSet
     from qa.search.searcher import Searcher
@@ -72,6 +74,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from qa.measure.crossval import folds_json, format_folds, leave_one_out, load_sets
     from qa.measure.prepared import outcomes as prepared_outcomes
     from qa.measure.prepared import prepare_set
+    from qa.search.fusion import abstention_for
 
     corpora: list[str] = list(args.corpus or [])
     questions_files: list[str] = list(args.questions or [])
@@ -103,16 +106,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     hybrid_by_set: dict[str, list] = {}
     searchers: list[tuple[str, Searcher, list]] = []
     studies = bool(args.curves or args.tune_ranking or args.fit_confidence)
+    refits = bool(args.cross_validate and (confidence is not None or abstention_for(args.model).confidence is not None))
     prepared: list[PreparedSet] = []
     for corpus, questions_file, questions in zip(corpora, args.questions, question_sets):
         searcher = _open(corpus, model=args.model, progress=not args.json, abstain=not args.no_abstain)
         if confidence is not None:
             searcher.abstention = replace(searcher.abstention, confidence=confidence)
         searchers.append((str(questions_file), searcher, questions))
-        if studies:  # measured once here, answered again by every study
+        if studies or refits:  # measured once here, answered again by every study and fold
             prepared.append(prepare_set(str(questions_file), searcher, questions))
         for retriever in retrievers:
-            outcomes = prepared_outcomes(prepared[-1]) if studies and retriever == "hybrid" else run(searcher, questions, retriever=retriever)
+            outcomes = prepared_outcomes(prepared[-1]) if (studies or refits) and retriever == "hybrid" else run(searcher, questions, retriever=retriever)
             outcomes_by[retriever] += outcomes
             if retriever == "hybrid":
                 hybrid_by_set[str(questions_file)] = outcomes
@@ -141,22 +145,40 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if not hybrid_by_set:
             for name, searcher, questions in searchers:
                 hybrid_by_set[name] = run(searcher, questions, retriever="hybrid")
-        folds = leave_one_out(searchers, hybrid_by_set)
-        result = {"report": result, "cross_validated": folds_json(folds)}
+        threshold_folds = leave_one_out(searchers, hybrid_by_set, refit=_refit(prepared) if refits else None)
+        result = {"report": result, "cross_validated": folds_json(threshold_folds)}
         if not args.json:
-            print("\n" + format_folds(folds))
+            print("\n" + format_folds(threshold_folds))
     if studies:
-        result = {"report": result} | _studies(args, prepared)
+        result = {"report": result} | _studies(args, prepared, threshold_folds if args.cross_validate else None)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     return 0
 
 
-def _studies(args: argparse.Namespace, sets: list[PreparedSet]) -> dict:
+def _refit(sets: list[PreparedSet]) -> Callable[[str], Confidence]:
+    """For ``--cross-validate`` with a confidence model: the same model fitted without the named set, in the
+    languages the searcher's model decides."""
+    from qa.measure import calibration
+
+    by_set = {s.name: calibration.records(s) for s in sets}
+    own = sets[0].searcher.abstention.confidence
+    languages = own.languages if own is not None else ("zh", "en")
+
+    def refit(name: str) -> Confidence:
+        return calibration.fit_confidence([r for other, rows in by_set.items() if other != name for r in rows], 0.05, languages=languages)
+
+    return refit
+
+
+def _studies(args: argparse.Namespace, sets: list[PreparedSet], threshold_folds: list[Fold] | None = None) -> dict:
     """``--curves``, ``--tune-ranking`` and ``--fit-confidence``: every question prepared once, then answered
-    with each setting and fold (:mod:`qa.measure.prepared`)."""
+    with each setting and fold (:mod:`qa.measure.prepared`). With ``threshold_folds`` (``--cross-validate``),
+    ``--tune-ranking`` also scores each set with both held out: the ranking chosen on the other sets and the
+    thresholds calibrated on them (calibration reads only the abstention signals, which no ranking changes)."""
     from qa.measure import calibration, tuning
-    from qa.measure.crossval import folds_json, format_folds
+    from qa.measure.crossval import Fold, folds_json, format_folds
+    from qa.measure.prepared import outcomes
 
     def say(text: str) -> None:
         if not args.json:
@@ -171,6 +193,15 @@ def _studies(args: argparse.Namespace, sets: list[PreparedSet]) -> dict:
         found["ranking_cross_validated"] = folds_json(folds) | {
             "choices": {c.name: {"hybrid_weight": c.chosen.hybrid_weight, "role_prior": c.chosen.role_prior} for c in choices}
         }
+        if threshold_folds is not None:
+            thresholds = {f.name: f.abstention for f in threshold_folds}
+            both = []
+            for s, choice in zip(sets, choices):
+                fold = thresholds[s.name]  # its confidence model too, when one decides: refitted without the set
+                held = replace(s.searcher.abstention, confidence=fold.confidence, **{f: getattr(fold, f) for f in ("dense_zh", "dense_en", "lexical_zh", "lexical_en")})
+                both.append(Fold(s.name, held, tuple(outcomes(s)), tuple(outcomes(s, ranking=choice.chosen, abstention=held))))
+            say("\n" + format_folds(both).replace("(hybrid): in-sample", "ranking and thresholds both chosen on the others: in-sample").replace("→ held-out", "→ both held out"))
+            found["ranking_and_thresholds_cross_validated"] = folds_json(both)
     by_set = {s.name: calibration.records(s) for s in sets}
     if args.curves:
         folds = calibration.leave_one_out(by_set)
@@ -184,11 +215,12 @@ def _studies(args: argparse.Namespace, sets: list[PreparedSet]) -> dict:
         names = ", ".join(Path(s.name).stem for s in sets)
         provenance = (
             f"qa eval --sets {args.sets or '(files)'} --fit-confidence; model {args.model}; {len(sets)} sets ({names}); "
-            f"{len(every)} questions; false abstention <= 0.05 per language; L2 {calibration.L2}"
+            f"{len(every)} questions; false abstention <= 0.05 per language; L2 {calibration.L2}; languages {args.confidence_languages}"
         )
-        model = calibration.fit_confidence(every, 0.05, provenance=provenance)
+        languages = ("zh", "en") if args.confidence_languages == "both" else (args.confidence_languages,)
+        model = calibration.fit_confidence(every, 0.05, provenance=provenance, languages=languages)
         Path(args.fit_confidence).write_text(json.dumps(model.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        _err(f"wrote {args.fit_confidence}: thresholds zh {model.zh.threshold}, en {model.en.threshold}")
+        _err(f"wrote {args.fit_confidence}: " + ", ".join(f"threshold {lang} {model.model(lang).threshold}" for lang in model.languages))
         found["confidence"] = model.to_dict()
     return found
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from qa import config
 from qa.corpus.model import CorpusError
 from qa.measure.evaluate import Outcome, Question, calibrate, run, summarize
 from qa.measure.inputs import read_json
 from qa.search import Abstention, Searcher
+from qa.search.confidence import Confidence
 
 __all__ = ["EvalSet", "Fold", "folds_json", "format_folds", "leave_one_out", "load_sets"]
 
@@ -77,19 +78,23 @@ def leave_one_out(
     in_sample: dict[str, list[Outcome]],
     *,
     max_false_abstain: float = 0.05,
+    refit: Callable[[str], Confidence] | None = None,
 ) -> list[Fold]:
-    """A fold per set: calibrate on the other sets' hybrid outcomes, ask the set again with the result."""
+    """A fold per set: calibrate on the other sets' hybrid outcomes, ask the set again with the result. A
+    searcher whose abstention has a confidence model gets ``refit(name)`` instead, a model fitted without
+    the set (else the languages it decides would be scored in-sample)."""
     folds: list[Fold] = []
     for name, searcher, questions in sets:
         others = [o for other, outcomes in in_sample.items() if other != name for o in outcomes]
         chosen, _ = calibrate(others, max_false_abstain)
         own = searcher.abstention
-        searcher.abstention = replace(own, **{f: getattr(chosen, f) for f in ("dense_zh", "dense_en", "lexical_zh", "lexical_en")})
+        confidence = refit(name) if refit is not None and own.confidence is not None else own.confidence
+        searcher.abstention = replace(own, confidence=confidence, **{f: getattr(chosen, f) for f in ("dense_zh", "dense_en", "lexical_zh", "lexical_en")})
         try:
             outcomes = run(searcher, questions, retriever="hybrid")
         finally:
             searcher.abstention = own
-        folds.append(Fold(name, chosen, tuple(in_sample[name]), tuple(outcomes)))
+        folds.append(Fold(name, replace(chosen, confidence=confidence), tuple(in_sample[name]), tuple(outcomes)))
     return folds
 
 

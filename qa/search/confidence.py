@@ -6,7 +6,8 @@ next article, its distance above the corpus's background similarity, whether the
 agree on it — carry over between regulations better than raw cosines do (each corpus has its own level).
 :func:`features` measures them from a question's :class:`~qa.search.fusion.ArticleSignals`; a
 :class:`Confidence` (one logistic model per language, fitted by :mod:`qa.measure.calibration` with
-leave-one-regulation-out) turns them into P(answerable) and abstains below its threshold.
+leave-one-regulation-out) turns them into P(answerable) and abstains below its threshold. A model may cover
+one language only: the other keeps the thresholds (EmbeddingGemma's English, :data:`qa.search.fusion.MODEL_CONFIDENCE`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 if TYPE_CHECKING:
     from qa.search.fusion import ArticleSignals
 
-__all__ = ["FEATURES", "LanguageModel", "Confidence", "features", "load", "DEFAULT_PATH"]
+__all__ = ["FEATURES", "LanguageModel", "Confidence", "features", "load", "DEFAULT_PATH", "GEMMA_PATH"]
 
 #: The signals, in the order of a model's weights:
 #: ``dense`` the best article's cosine; ``margin`` its lead over the second article; ``spread`` its lead over
@@ -34,6 +35,8 @@ FEATURES = ("dense", "margin", "spread", "coverage", "coverage_top", "agree", "r
 
 #: The committed coefficients (fitted on all twelve sets of tests/eval/sets.json; provenance inside).
 DEFAULT_PATH = Path(__file__).with_name("confidence.json")
+#: EmbeddingGemma's English model (English only; fitted on all twelve sets, provenance inside).
+GEMMA_PATH = Path(__file__).with_name("confidence-gemma.json")
 
 
 def features(signals: "ArticleSignals", lang: str, cross_weight: float) -> np.ndarray:
@@ -86,14 +89,25 @@ class LanguageModel:
 
 @dataclass(frozen=True)
 class Confidence:
-    """One :class:`LanguageModel` per language (hashable: part of the answer cache's key)."""
+    """One :class:`LanguageModel` per language it covers (None: that language keeps the thresholds; hashable:
+    part of the answer cache's key)."""
 
-    zh: LanguageModel
-    en: LanguageModel
+    zh: LanguageModel | None
+    en: LanguageModel | None
     provenance: str = ""
 
+    def covers(self, lang: str) -> bool:
+        return (self.en if lang == "en" else self.zh) is not None
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(lang for lang in ("zh", "en") if self.covers(lang))
+
     def model(self, lang: str) -> LanguageModel:
-        return self.en if lang == "en" else self.zh
+        model = self.en if lang == "en" else self.zh
+        if model is None:
+            raise ValueError(f"this confidence model covers {', '.join(self.languages) or 'no language'}, not {lang}")
+        return model
 
     def probability(self, signals: "ArticleSignals", lang: str, cross_weight: float) -> float:
         return self.model(lang).probability(features(signals, lang, cross_weight))
@@ -108,13 +122,14 @@ class Confidence:
         return p >= model.threshold, p
 
     def to_dict(self) -> dict[str, Any]:
-        return {"features": list(FEATURES), "provenance": self.provenance, "zh": self.zh.to_dict(), "en": self.en.to_dict()}
+        return {"features": list(FEATURES), "provenance": self.provenance, "zh": self.zh and self.zh.to_dict(), "en": self.en and self.en.to_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Confidence":
         if list(data.get("features", [])) != list(FEATURES):
             raise ValueError(f"confidence model was fitted on features {data.get('features')}, not {list(FEATURES)}")
-        return cls(LanguageModel.from_dict(data["zh"]), LanguageModel.from_dict(data["en"]), str(data.get("provenance", "")))
+        zh, en = (None if data[lang] is None else LanguageModel.from_dict(data[lang]) for lang in ("zh", "en"))
+        return cls(zh, en, str(data.get("provenance", "")))
 
 
 def load(path: str | Path = DEFAULT_PATH) -> Confidence:
