@@ -7,6 +7,7 @@ import pytest
 
 from qa.search.fusion import (
     DENSE_CANDIDATES,
+    NEAR_MISS,
     NOISE,
     Abstention,
     ArticleSignals,
@@ -245,3 +246,14 @@ def test_adapted_cosines_order_and_base_cosines_decide() -> None:
     assert ranked.evidence.tolist() == pytest.approx([0.5 / 0.885, 0.9 / 0.885])
     assert ranked.signals["dense"] == 0.9
     assert not rank("dense", "zh", plain, 2, Ranking(), Abstention()).answers  # the adapted cosines alone would abstain
+
+
+def test_a_folds_thresholds_replace_only_the_four_calibrated_fields() -> None:
+    from qa.search.confidence import Confidence
+
+    chosen = Abstention(dense_zh=0.8, dense_en=0.5, lexical_zh=0.4, lexical_en=0.6, near_miss_zh=0.5)
+    mine = Abstention(cross_weight=0.9, confidence=Confidence(None, None, "mine"))
+    held = mine.with_thresholds(chosen)
+    assert held.thresholds() == chosen.thresholds() == {"dense_zh": 0.8, "dense_en": 0.5, "lexical_zh": 0.4, "lexical_en": 0.6}
+    assert (held.cross_weight, held.near_miss_zh, held.confidence) == (0.9, NEAR_MISS[0], None)
+    assert mine.with_thresholds(chosen, mine.confidence).confidence == mine.confidence

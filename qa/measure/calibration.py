@@ -42,7 +42,6 @@ __all__ = [
 ALPHAS = (0.01, 0.02, 0.03, 0.05, 0.075, 0.10, 0.15, 0.20)
 #: Ridge penalty on the standardised weights: some 120 out-of-scope questions in all, so the fit is kept gentle.
 L2 = 1.0
-_FIELDS = ("dense_zh", "dense_en", "lexical_zh", "lexical_en")
 
 
 def _always() -> Confidence:
@@ -203,7 +202,7 @@ def curves(sets: Sequence[PreparedSet], by_set: dict[str, list[Record]], alphas:
             others = [o for name, outs in default.items() if name != s.name for o in outs]
             chosen, _ = calibrate(others, alpha)
             base = s.searcher.abstention
-            held_thresholds += outcomes(s, abstention=replace(base, **{f: getattr(chosen, f) for f in _FIELDS}))
+            held_thresholds += outcomes(s, abstention=base.with_thresholds(chosen))  # thresholds alone, no model
             train = [r for name, rs in by_set.items() if name != s.name for r in rs]
             model = fitted[s.name]
             model = replace(model, zh=_with_threshold(model.model("zh"), _lang_rows(train, "zh"), alpha), en=_with_threshold(model.model("en"), _lang_rows(train, "en"), alpha))

@@ -137,7 +137,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result: dict = report[retrievers[0]][str(args.questions[0])] if len(retrievers) == 1 and len(args.questions) == 1 else report
     if args.calibrate:
         thresholds, figures = calibrate(all_outcomes)
-        chosen = {name: getattr(thresholds, name) for name in ("dense_zh", "dense_en", "lexical_zh", "lexical_en")}
+        chosen = thresholds.thresholds()
         result = {"report": result, "calibrated": chosen | figures}
         if not args.json:
             print(f"\ncalibrated thresholds: {chosen} → {figures}")
@@ -198,7 +198,7 @@ def _studies(args: argparse.Namespace, sets: list[PreparedSet], threshold_folds:
             both = []
             for s, choice in zip(sets, choices):
                 fold = thresholds[s.name]  # its confidence model too, when one decides: refitted without the set
-                held = replace(s.searcher.abstention, confidence=fold.confidence, **{f: getattr(fold, f) for f in ("dense_zh", "dense_en", "lexical_zh", "lexical_en")})
+                held = s.searcher.abstention.with_thresholds(fold, fold.confidence)
                 both.append(Fold(s.name, held, tuple(outcomes(s)), tuple(outcomes(s, ranking=choice.chosen, abstention=held))))
             say("\n" + format_folds(both).replace("(hybrid): in-sample", "ranking and thresholds both chosen on the others: in-sample").replace("→ held-out", "→ both held out"))
             found["ranking_and_thresholds_cross_validated"] = folds_json(both)

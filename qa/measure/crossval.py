@@ -89,7 +89,7 @@ def leave_one_out(
         chosen, _ = calibrate(others, max_false_abstain)
         own = searcher.abstention
         confidence = refit(name) if refit is not None and own.confidence is not None else own.confidence
-        searcher.abstention = replace(own, confidence=confidence, **{f: getattr(chosen, f) for f in ("dense_zh", "dense_en", "lexical_zh", "lexical_en")})
+        searcher.abstention = own.with_thresholds(chosen, confidence)
         try:
             outcomes = run(searcher, questions, retriever="hybrid")
         finally:
@@ -144,7 +144,7 @@ def format_folds(folds: Sequence[Fold]) -> str:
 def folds_json(folds: Sequence[Fold]) -> dict[str, Any]:
     return {
         Path(f.name).stem: {
-            "abstention": {k: getattr(f.abstention, k) for k in ("dense_zh", "dense_en", "lexical_zh", "lexical_en")},
+            "abstention": f.abstention.thresholds(),
             "in_sample": {c[0]: _value(f.in_sample, c[1], c[2]) for c in COLUMNS},
             "held_out": {c[0]: _value(f.held_out, c[1], c[2]) for c in COLUMNS},
         }

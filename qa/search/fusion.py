@@ -31,6 +31,7 @@ __all__ = [
     "NOISE",
     "Ranking",
     "Abstention",
+    "THRESHOLDS",
     "ArticleSignals",
     "Ranked",
     "minmax",
@@ -102,6 +103,10 @@ class Ranking:
         return min(units, max(self.dense_candidates, 4 * limit))
 
 
+#: The fields of :class:`Abstention` that calibration chooses.
+THRESHOLDS = ("dense_zh", "dense_en", "lexical_zh", "lexical_en")
+
+
 @dataclass(frozen=True)
 class Abstention:
     """Abstain unless the best article clears one of these.
@@ -143,6 +148,14 @@ class Abstention:
 
     def near_miss(self, lang: str) -> float:
         return self.near_miss_en if lang == "en" else self.near_miss_zh
+
+    def thresholds(self) -> dict[str, float]:
+        """The four calibrated thresholds by name (what ``qa eval --calibrate`` chooses)."""
+        return {name: getattr(self, name) for name in THRESHOLDS}
+
+    def with_thresholds(self, other: "Abstention", confidence: Confidence | None = None) -> "Abstention":
+        """These settings with ``other``'s four thresholds and ``confidence`` (a fold's choices)."""
+        return replace(self, confidence=confidence, **other.thresholds())
 
     def off(self) -> "Abstention":
         """These settings with abstention off: any signal above :data:`NOISE` counts as evidence."""
