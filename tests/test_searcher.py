@@ -221,13 +221,13 @@ def test_keyword_answers_keep_the_default_thresholds_whatever_the_model(lexical_
     """BM25 does not depend on the model: EmbeddingGemma's own lexical thresholds (calibrated beside its
     cosines) must not make keyword-only answers, and answers while it loads, abstain more."""
     from qa.models import HashEmbedder
-    from qa.search.fusion import MODEL_ABSTENTION
+    from qa.search.fusion import MODEL_ABSTENTION, abstention_for
 
     class NamedGemma(HashEmbedder):
         name = "gemma"
 
     gemma = Searcher(lexical_only.library, embedder=NamedGemma(), index_dir=tmp_path, log=lambda m: None, progress=False)
-    assert gemma.abstention == MODEL_ABSTENTION["gemma"] and gemma.keyword_abstention == Abstention()
+    assert gemma.abstention == abstention_for("gemma") and gemma.keyword_abstention == Abstention()
     questions = ("充电基础设施", "新能源汽车产业集群 财政资金", "数据安全 个人信息", "停车费")
     answered = 0
     for q in questions:

@@ -77,8 +77,8 @@ class Searcher:
     turned away): with 200 clients the encoder's queue stayed short while answers waited up to 21 s for
     the CPU in Gradio's threads, so the bound has to cover the whole answer, not only the encoding.
 
-    Keyword-only answers (BM25, and every answer while the model loads) abstain by ``keyword_abstention``:
-    ``abstention`` when given, else the default :class:`Abstention`, whatever the model. BM25 does not depend
+    Keyword-only answers (BM25, and every answer while the model loads) abstain by :attr:`keyword_abstention`:
+    ``abstention`` when given (or assigned later), else the default :class:`Abstention`, whatever the model. BM25 does not depend
     on the model, and a model's own lexical thresholds (EmbeddingGemma's 0.6 / 0.85) were calibrated beside
     its cosines, where they made keyword-only answers abstain far more.
     """
@@ -104,8 +104,8 @@ class Searcher:
         # Settings suit the model: e5+use's by default, others' from fusion.MODEL_RANKING and MODEL_ABSTENTION.
         model_name = embedder if isinstance(embedder, str) else getattr(embedder, "name", None)
         self.ranking = ranking or fusion.ranking_for(model_name)
-        self.abstention = abstention or fusion.abstention_for(model_name)
-        self.keyword_abstention = abstention or Abstention()
+        self._model_abstention = fusion.abstention_for(model_name)
+        self.abstention = abstention or self._model_abstention
         self.abstain = abstain
         self.log = log
         self.cache = AnswerCache(cache_size)
@@ -152,6 +152,11 @@ class Searcher:
             self.log(f"warning: {self._dense_error}")
         finally:
             self._ready.set()
+
+    @property
+    def keyword_abstention(self) -> Abstention:
+        """The settings keyword-only answers abstain by (see the class docstring)."""
+        return Abstention() if self.abstention == self._model_abstention else self.abstention
 
     @property
     def dense_ready(self) -> bool:
