@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["main", "build_parser"]
 
 EPILOG = config.environment_help()
+MODEL_HELP = "embedding model (default: e5+use; hash is a test double; gemma is opt-in: qa model --name gemma)"
 
 
 def _searcher(corpus: str | None, *, model: str | None = "e5+use", progress: bool = True) -> Searcher:
@@ -215,7 +216,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build (or verify) the dense index of a corpus, with progress", epilog=EPILOG)
     p.add_argument("--corpus", help="corpus folder, folder of corpora, or document(s) (default: the bundled Anhui corpus)")
-    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double; gemma is opt-in: qa model --name gemma)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help=MODEL_HELP)
     p.add_argument("--index-dir", help="where to write the index (default: index/<corpus name>-<hash>)")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if a valid index exists")
     p.set_defaults(func=cmd_index)
@@ -226,7 +227,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5, help="number of articles to return (default: 5)")
     p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="ranking method (default: hybrid)")
     p.add_argument("--chapter", type=int, help="only search this chapter")
-    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double; gemma is opt-in: qa model --name gemma)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help=MODEL_HELP)
     p.add_argument("--json", action="store_true", help="print one JSON object: hits (article, chapter, text, citation, score, highlights, …) and abstained")
     p.set_defaults(func=cmd_ask)
 
@@ -237,7 +238,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="ranking method (default: hybrid)")
     p.add_argument("--compare", action="store_true", help="run dense, bm25 and hybrid side by side")
     p.add_argument("--calibrate", action="store_true", help="also pick abstention thresholds from these sets (false abstention ≤ 5%%)")
-    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double; gemma is opt-in: qa model --name gemma)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help=MODEL_HELP)
     p.add_argument("--no-abstain", action="store_true", help="never abstain: ranking quality alone (for comparing models)")
     p.add_argument(
         "--cross-validate",
@@ -273,7 +274,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--corpus", help="corpus folder (default: $QA_CORPUS or the bundled corpus)")
     p.add_argument("--dialogues", default=str(config.ROOT / "tests" / "dialogues" / "anhui.jsonl"), help="two-turn dialogues, JSON Lines (default: tests/dialogues/anhui.jsonl)")
     p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="ranking method (default: hybrid)")
-    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double; gemma is opt-in: qa model --name gemma)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help=MODEL_HELP)
     p.add_argument("--verbose", action="store_true", help="list the dialogues whose second turn missed")
     p.add_argument("--json", action="store_true", help="print one JSON object: n, hit_at_3_alone, hit_at_3_with_rule, by_lang, rules")
     p.set_defaults(func=commands.cmd_dialogues)
@@ -291,7 +292,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     p.add_argument("--retriever", action="append", choices=RETRIEVERS, help="run only this retriever (repeatable; default: all three)")
     p.add_argument("--split", choices=["all", "dev", "held-out"], default="all", help="questions to ask: the tuning part, the held-out part (every fifth id), or all (default)")
     p.add_argument("--limit", type=int, help="only the first N questions (quick runs)")
-    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double; gemma is opt-in: qa model --name gemma)")
+    p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help=MODEL_HELP)
     p.add_argument("--index-dir", help="where the library's index lives (default: index/stard-<library folder name>)")
     p.add_argument("--json", action="store_true", help="print one JSON object: mapped_share, unmapped, and per retriever recall_at_5/10/100, hit_at_1, mrr, p50_ms, p95_ms")
     p.set_defaults(func=commands.cmd_stard)

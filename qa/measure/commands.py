@@ -18,6 +18,7 @@ from qa import config
 from qa.measure.metrics import COMPARED_RETRIEVERS
 
 if TYPE_CHECKING:
+    from qa.measure.calibration import Record
     from qa.measure.crossval import Fold
     from qa.search.confidence import Confidence
     from qa.measure.evaluate import Question
@@ -71,6 +72,7 @@ def cmd_dialogues(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from qa.measure.evaluate import calibrate, format_table, load_questions, run, summarize
 
+    from qa.measure import calibration
     from qa.measure.crossval import folds_json, format_folds, leave_one_out, load_sets
     from qa.measure.prepared import outcomes as prepared_outcomes
     from qa.measure.prepared import prepare_set
@@ -141,28 +143,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
         result = {"report": result, "calibrated": chosen | figures}
         if not args.json:
             print(f"\ncalibrated thresholds: {chosen} → {figures}")
+    # Each question's abstention signals, read once for every fold that refits or fits a confidence model.
+    by_set = {s.name: calibration.records(s) for s in prepared} if refits or args.curves or args.fit_confidence else {}
     if args.cross_validate:
         if not hybrid_by_set:
             for name, searcher, questions in searchers:
                 hybrid_by_set[name] = run(searcher, questions, retriever="hybrid")
-        threshold_folds = leave_one_out(searchers, hybrid_by_set, refit=_refit(prepared) if refits else None)
+        refit = _refit(by_set, searchers[0][1].abstention.confidence) if refits else None
+        threshold_folds = leave_one_out(searchers, hybrid_by_set, refit=refit)
         result = {"report": result, "cross_validated": folds_json(threshold_folds)}
         if not args.json:
             print("\n" + format_folds(threshold_folds))
     if studies:
-        result = {"report": result} | _studies(args, prepared, threshold_folds if args.cross_validate else None)
+        result = {"report": result} | _studies(args, prepared, by_set, threshold_folds if args.cross_validate else None)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     return 0
 
 
-def _refit(sets: list[PreparedSet]) -> Callable[[str], Confidence]:
-    """For ``--cross-validate`` with a confidence model: the same model fitted without the named set, in the
-    languages the searcher's model decides."""
+def _refit(by_set: dict[str, list[Record]], own: Confidence | None) -> Callable[[str], Confidence]:
+    """For ``--cross-validate`` with a confidence model ``own``: the same model fitted without the named set, in
+    the languages ``own`` decides."""
     from qa.measure import calibration
 
-    by_set = {s.name: calibration.records(s) for s in sets}
-    own = sets[0].searcher.abstention.confidence
     languages = own.languages if own is not None else ("zh", "en")
 
     def refit(name: str) -> Confidence:
@@ -171,7 +174,7 @@ def _refit(sets: list[PreparedSet]) -> Callable[[str], Confidence]:
     return refit
 
 
-def _studies(args: argparse.Namespace, sets: list[PreparedSet], threshold_folds: list[Fold] | None = None) -> dict:
+def _studies(args: argparse.Namespace, sets: list[PreparedSet], by_set: dict[str, list[Record]], threshold_folds: list[Fold] | None = None) -> dict:
     """``--curves``, ``--tune-ranking`` and ``--fit-confidence``: every question prepared once, then answered
     with each setting and fold (:mod:`qa.measure.prepared`). With ``threshold_folds`` (``--cross-validate``),
     ``--tune-ranking`` also scores each set with both held out: the ranking chosen on the other sets and the
@@ -202,7 +205,6 @@ def _studies(args: argparse.Namespace, sets: list[PreparedSet], threshold_folds:
                 both.append(Fold(s.name, held, tuple(outcomes(s)), tuple(outcomes(s, ranking=choice.chosen, abstention=held))))
             say("\n" + format_folds(both).replace("(hybrid): in-sample", "ranking and thresholds both chosen on the others: in-sample").replace("→ held-out", "→ both held out"))
             found["ranking_and_thresholds_cross_validated"] = folds_json(both)
-    by_set = {s.name: calibration.records(s) for s in sets}
     if args.curves:
         folds = calibration.leave_one_out(by_set)
         say("\n" + format_folds(folds).replace("(hybrid): in-sample", "confidence model: fitted on all sets").replace("→ held-out", "→ held out"))

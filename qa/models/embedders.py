@@ -244,19 +244,18 @@ class EnsembleEmbedder(Embedder):
             return np.zeros((0, self.dim), np.float32), None
         scale = np.array([self.weights[detect_lang(t)] for t in texts], np.float32) / np.sqrt(0.5)
         halves: list[np.ndarray] = []
-        bases: list[np.ndarray | None] = []
+        base_halves: list[np.ndarray] = []
+        adapted = False
         for i, part in enumerate(self.parts):
-            if scale[:, i].any():
-                rows, base = part.encode_queries_with_base(texts)
-                halves.append(scale[:, i : i + 1] * rows)
-                bases.append(None if base is None else scale[:, i : i + 1] * base)
-            else:
+            if not scale[:, i].any():
                 halves.append(np.zeros((len(texts), part.dim), np.float32))
-                bases.append(None)
-        if all(b is None for b in bases):
-            return np.hstack(halves).astype(np.float32), None
-        base_halves = [h if b is None else b for h, b in zip(halves, bases)]
-        return np.hstack(halves).astype(np.float32), np.hstack(base_halves).astype(np.float32)
+                base_halves.append(halves[-1])
+                continue
+            rows, base = part.encode_queries_with_base(texts)
+            halves.append(scale[:, i : i + 1] * rows)
+            base_halves.append(halves[-1] if base is None else scale[:, i : i + 1] * base)
+            adapted = adapted or base is not None
+        return np.hstack(halves).astype(np.float32), np.hstack(base_halves).astype(np.float32) if adapted else None
 
 
 #: Names accepted by :func:`get_embedder`; "hash" is the test double; "…+adapter" adds the query adapter (qa.models.adapter);
