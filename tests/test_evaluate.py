@@ -1,10 +1,12 @@
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from qa.corpus.model import CorpusError
 from qa.measure.evaluate import Outcome, Question, calibrate, format_table, load_questions, summarize
+from qa.search.fusion import Abstention
 
 EVAL = Path(__file__).parent / "eval"
 
@@ -63,6 +65,16 @@ def test_summary_counts_hits_over_in_scope_questions_only() -> None:
     assert s["abstain_accuracy"] == 0.5 and s["false_abstain_rate"] == 0.3333
     assert s["by_lang"]["en"]["n"] == 3 and s["by_kind"]["out_of_scope"]["hit_at_1"] is None
     assert "OVERALL" in format_table(s)
+
+
+def test_calibrate_leaves_coverage_of_our_translation_to_its_fixed_threshold() -> None:
+    # English questions answered only by coverage of our translation (0.35 ≥ lexical_translated 0.3) never count
+    # as abstentions, whatever lexical_en is tried; out-of-scope ones below both are abstained on.
+    translated = [replace(_outcome("paraphrase", "en", 1, False, dense=0.1), signals={"dense": 0.1, "lexical": 0.0, "translated": 0.35}) for _ in range(20)]
+    oos = [replace(_outcome("out_of_scope", "en", None, False, dense=0.1), signals={"dense": 0.1, "lexical": 0.0, "translated": 0.1}) for _ in range(5)]
+    thresholds, figures = calibrate(translated + oos)
+    assert figures["false_abstain_rate_en"] == 0.0 and figures["abstain_accuracy_en"] == 1.0
+    assert thresholds.lexical_translated == Abstention().lexical_translated
 
 
 def test_calibrate_keeps_false_abstention_low() -> None:

@@ -61,7 +61,7 @@ def test_settings_keep_todays_numbers() -> None:
 
 def test_abstention_off_keeps_the_rest_of_the_settings() -> None:
     off = Abstention(secondary_evidence=0.8, role_coverage=0.4).off()
-    assert (off.dense_zh, off.dense_en, off.lexical_zh, off.lexical_en) == (NOISE, NOISE, NOISE, NOISE)
+    assert (off.dense_zh, off.dense_en, off.lexical_zh, off.lexical_en, off.lexical_translated) == (NOISE,) * 5
     assert (off.secondary_evidence, off.role_coverage) == (0.8, 0.4)
 
 
@@ -235,6 +235,20 @@ def test_coverage_through_chinese_renderings_counts_cross_weight() -> None:
     assert s.coverage_in("en", a).tolist() == pytest.approx([0.5, 0.3])
     assert s.coverage_in("zh", a).tolist() == [0.5, 0.5]  # Chinese questions never use the channel
     assert evidence("bm25", "en", s, a).tolist() == pytest.approx([0.5 / 0.3, 1.0])
+
+
+def test_english_coverage_of_our_translation_is_judged_by_its_own_threshold() -> None:
+    # Article 0 is translated (coverage of its English words), article 1 matched through CC-CEDICT renderings.
+    plain = signals([1.0, 1.0], [0.4, 0.5], dense=[0.1, 0.1])
+    s = ArticleSignals(plain.keep, plain.lexical, plain.coverage, plain.dense, plain.statute, plain.role_match, cross=np.array([False, True]))
+    a = Abstention(lexical_en=0.85, lexical_translated=0.3, cross_weight=0.6)
+    assert s.translated("en").tolist() == [True, False] and not s.translated("zh").any()
+    assert evidence("bm25", "en", s, a).tolist() == pytest.approx([0.4 / 0.3, 0.5 * 0.6 / 0.85])
+    assert s.reported_coverage("en", a) == {"lexical": 0.3, "translated": 0.4}
+    assert s.reported_coverage("zh", a) == {"lexical": 0.5}
+    assert rank("bm25", "en", s, 2, Ranking(), a).answers  # a calibrated lexical_en cannot silence the translation
+    # Without renderings (every article translated, or no word rendered) all English coverage is of our translation.
+    assert signals([1.0], [0.4], dense=[0.1]).translated("en").tolist() == [True]
 
 
 def test_adapted_cosines_order_and_base_cosines_decide() -> None:

@@ -150,10 +150,15 @@ def format_table(summary: dict, title: str = "") -> str:
     return "\n".join(lines)
 
 
-def _abstains(o: Outcome, dense: float, lexical: float) -> bool:
-    """Whether the top article's signals fall below both thresholds (role evidence and front matter
-    answer whatever the thresholds)."""
-    return o.signals.get("dense", 0) < dense and o.signals.get("lexical", 0) < lexical and not o.signals.get("role") and not o.signals.get("front")
+def _abstains(o: Outcome, dense: float, lexical: float, monolingual: float) -> bool:
+    """Whether the top article's signals fall below every threshold (role evidence and front matter
+    answer whatever the thresholds); ``translated`` is an English question's coverage of our translation, judged
+    by ``monolingual`` (``Abstention.lexical_translated``, never calibrated)."""
+    signals = o.signals
+    return (
+        signals.get("dense", 0) < dense and signals.get("lexical", 0) < lexical and signals.get("translated", 0) < monolingual
+        and not signals.get("role") and not signals.get("front")
+    )
 
 
 def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.05) -> tuple[Abstention, dict]:
@@ -173,12 +178,13 @@ def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.05) -> t
             continue
         scoped = [o for o in group if o.question.in_scope]
         oos = [o for o in group if not o.question.in_scope]
+        monolingual = Abstention().lexical_translated
         feasible: list[tuple[float, float, float, float]] = []
         for lexical in np.arange(0.2, 1.01, 0.05):
             for dense in np.arange(0.30, 0.95, 0.005):
-                false_rate = sum(_abstains(o, dense, lexical) for o in scoped) / max(len(scoped), 1)
+                false_rate = sum(_abstains(o, dense, lexical, monolingual) for o in scoped) / max(len(scoped), 1)
                 if false_rate <= max_false_abstain:
-                    accuracy = sum(_abstains(o, dense, lexical) for o in oos) / max(len(oos), 1)
+                    accuracy = sum(_abstains(o, dense, lexical, monolingual) for o in oos) / max(len(oos), 1)
                     feasible.append((accuracy, -false_rate, float(dense), float(lexical)))
         if not feasible:
             continue
