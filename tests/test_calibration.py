@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -55,6 +56,15 @@ def _record(name: str, lang: str, in_scope: bool, x: float, fixed: bool = False)
     q = Question(f"{name}-{lang}-{x}-{in_scope}", "q", lang, "paraphrase" if in_scope else "out_of_scope", (1,) if in_scope else ())
     o = Outcome(q, 1 if in_scope else None, False, 0.0, {}, (1,))
     return Record(name, np.array([x] + [0.0] * (len(FEATURES) - 1)), o, fixed)
+
+
+def test_scored_keeps_the_quantity_veto() -> None:
+    rows = [r for rs in _records().values() for r in rs]
+    model = fit_confidence(rows, 0.05)
+    strong = _record("a", "zh", True, 0.99)
+    vetoed = replace(strong, answered=replace(strong.answered, signals={"no_quantity": 1.0}))
+    fixed = replace(vetoed, fixed=True)
+    assert [o.abstained for o in scored([strong, vetoed, fixed], model)] == [False, True, False]
 
 
 def _records() -> dict[str, list[Record]]:

@@ -77,6 +77,13 @@ def test_calibrate_leaves_coverage_of_our_translation_to_its_fixed_threshold() -
     assert thresholds.lexical_translated == Abstention().lexical_translated
 
 
+def test_calibrate_counts_the_quantity_veto_as_abstaining() -> None:
+    scoped = [_outcome("paraphrase", "zh", 1, False, dense=0.95) for _ in range(20)]
+    vetoed = [replace(_outcome("out_of_scope", "zh", None, True, dense=0.99), signals={"dense": 0.99, "lexical": 0.9, "no_quantity": 1.0})]
+    _, figures = calibrate(scoped + vetoed)
+    assert figures["abstain_accuracy_zh"] == 1.0 and figures["false_abstain_rate_zh"] == 0.0
+
+
 def test_calibrate_keeps_false_abstention_low() -> None:
     outcomes = [_outcome("paraphrase", "zh", 1, False, dense=0.85 + i / 1000) for i in range(40)]
     outcomes += [_outcome("out_of_scope", "zh", None, False, dense=0.80) for _ in range(10)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -271,3 +273,15 @@ def test_a_folds_thresholds_replace_only_the_four_calibrated_fields() -> None:
     assert held.thresholds() == chosen.thresholds() == {"dense_zh": 0.8, "dense_en": 0.5, "lexical_zh": 0.4, "lexical_en": 0.6}
     assert (held.cross_weight, held.near_miss_zh, held.confidence) == (0.9, NEAR_MISS[0], None)
     assert mine.with_thresholds(chosen, mine.confidence).confidence == mine.confidence
+
+
+def test_a_quantity_question_abstains_when_no_best_article_states_one() -> None:
+    plain = signals([1.0, 0.5, 0.2, 0.1], [0.9, 0.5, 0.2, 0.1], dense=[0.95, 0.9, 0.8, 0.7])
+    none_states = replace(plain, quantity=np.array([False, False, False, True]))
+    ranked = rank("hybrid", "zh", none_states, 4, Ranking(), Abstention())
+    assert not ranked.answers and ranked.signals["no_quantity"] == 1.0  # only the fourth article states one
+    assert rank("hybrid", "zh", none_states, 4, Ranking(), Abstention(quantity_veto=False)).answers
+    assert rank("hybrid", "zh", none_states, 4, Ranking(), Abstention(), abstain=False).answers
+    second = replace(plain, quantity=np.array([False, True, False, False]))
+    assert rank("hybrid", "zh", second, 4, Ranking(), Abstention()).answers and "no_quantity" not in rank("hybrid", "zh", second, 4, Ranking(), Abstention()).signals
+    assert rank("hybrid", "zh", plain, 4, Ranking(), Abstention()).answers  # not a quantity question

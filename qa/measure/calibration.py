@@ -72,7 +72,7 @@ class Record:
 def records(prepared: PreparedSet, abstention: Abstention | None = None) -> list[Record]:
     """The set's records with the searcher's settings (its ``cross_weight``, near-miss floors …)."""
     base = abstention or prepared.searcher.abstention
-    answered = outcomes(prepared, abstention=replace(base, confidence=_always()))
+    answered = outcomes(prepared, abstention=replace(base, confidence=_always(), quantity_veto=False))
     out: list[Record] = []
     for p, o in zip(prepared.prepared, answered):
         fixed = p.done is not None or p.signals is None or bool(p.cited) or bool(p.front) or p.signals.dense is None
@@ -147,11 +147,13 @@ def _with_threshold(model: LanguageModel, group: Sequence[Record], alpha: float)
 
 
 def scored(rows: Sequence[Record], model: Confidence) -> list[Outcome]:
-    """The outcomes of ``rows`` when ``model`` decides (an abstained answer shows nothing)."""
+    """The outcomes of ``rows`` when ``model`` decides (an abstained answer shows nothing); a question asking for a
+    quantity that its best articles do not state abstains whatever the model says, as in the product."""
     out: list[Outcome] = []
     for r in rows:
         answers, p = (True, math.inf) if r.fixed else model.answers_features(r.x, r.lang)
         o = r.answered
+        answers = answers and (r.fixed or not o.signals.get("no_quantity"))  # the quantity veto, as rank() applies it
         signals = o.signals | ({} if r.fixed else {"p_answerable": round(p, 4)})
         out.append(replace(o, signals=signals) if answers else replace(o, rank=None, abstained=True, returned=(), signals=signals))
     return out

@@ -151,14 +151,15 @@ def format_table(summary: dict, title: str = "") -> str:
 
 
 def _abstains(o: Outcome, dense: float, lexical: float, monolingual: float) -> bool:
-    """Whether the top article's signals fall below every threshold (role evidence and front matter
-    answer whatever the thresholds); ``translated`` is an English question's coverage of our translation, judged
-    by ``monolingual`` (``Abstention.lexical_translated``, never calibrated)."""
+    """Whether the top article's signals fall below every threshold (role evidence and front matter answer
+    whatever the thresholds), or the quantity veto holds (``no_quantity``; front matter still answers).
+    ``translated`` is an English question's coverage of our translation, judged by ``monolingual``
+    (``Abstention.lexical_translated``, never calibrated)."""
     signals = o.signals
     return (
         signals.get("dense", 0) < dense and signals.get("lexical", 0) < lexical and signals.get("translated", 0) < monolingual
         and not signals.get("role") and not signals.get("front")
-    )
+    ) or (bool(signals.get("no_quantity")) and not signals.get("front"))
 
 
 def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.05) -> tuple[Abstention, dict]:

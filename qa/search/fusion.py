@@ -15,6 +15,7 @@ import functools
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -29,6 +30,7 @@ __all__ = [
     "ROLE_COVERAGE",
     "HIGH_EVIDENCE",
     "NOISE",
+    "QUANTITY_TOP",
     "Ranking",
     "Abstention",
     "THRESHOLDS",
@@ -52,6 +54,7 @@ __all__ = [
     "rank",
     "squash",
     "relevance",
+    "unanswered_quantity",
 ]
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
@@ -73,6 +76,9 @@ NEAR_MISS = (0.975, 0.93)
 #: top hit at or above it was the expected article 100 % (zh) / 92 % (en) of the time, against
 #: 80 % / 62 % between 1.0 and 1.2; see :func:`relevance`.
 HIGH_EVIDENCE = 1.2
+#: A question asking for a quantity ("罚多少钱", "how many days") is answered only if one of this many best articles
+#: states a quantity (:mod:`qa.lang.quantity`): the articles a reader sees first, and what hit@3 scores. Set a priori.
+QUANTITY_TOP = 3
 #: With abstention off, a signal counts once it is above float noise: a cosine of 1e-10 between
 #: unrelated vectors is rounding, not similarity.
 NOISE = 1e-9
@@ -131,7 +137,9 @@ class Abstention:
     ``near_miss``: see :data:`SECONDARY_EVIDENCE`, :data:`ROLE_COVERAGE` and :data:`NEAR_MISS`.
     ``confidence``, when set, decides instead of the two thresholds for dense and hybrid ranking in the languages
     it covers: a logistic P(answerable) over several signals (:mod:`qa.search.confidence`; for e5+use opt-in,
-    for EmbeddingGemma's English the default, :data:`MODEL_CONFIDENCE`; docs/evaluation.md).
+    for EmbeddingGemma's English the default, :data:`MODEL_CONFIDENCE`; docs/evaluation.md). ``quantity_veto``: a
+    question asking for a quantity abstains when none of the first :data:`QUANTITY_TOP` articles states one
+    (:func:`unanswered_quantity`), whatever the thresholds or the confidence model say.
     """
 
     dense_zh: float = 0.885
@@ -145,6 +153,7 @@ class Abstention:
     near_miss_zh: float = NEAR_MISS[0]
     near_miss_en: float = NEAR_MISS[1]
     confidence: Confidence | None = None
+    quantity_veto: bool = True
 
     def dense(self, lang: str) -> float:
         return self.dense_en if lang == "en" else self.dense_zh
@@ -161,7 +170,7 @@ class Abstention:
 
     def with_thresholds(self, other: "Abstention", confidence: Confidence | None = None) -> "Abstention":
         """These settings with ``other``'s four thresholds and ``confidence`` (a fold's choices)."""
-        return replace(self, confidence=confidence, **other.thresholds())
+        return replace(self, confidence=confidence, **cast(dict[str, Any], other.thresholds()))
 
     def off(self) -> "Abstention":
         """These settings with abstention off: any signal above :data:`NOISE` counts as evidence."""
@@ -226,7 +235,8 @@ class ArticleSignals:
     an English question was measured through its Chinese renderings (CC-CEDICT) rather than our
     translation (None: none were). ``dense_base`` is, for a question vector changed by a query adapter, the
     base model's best cosine per article: ``dense`` orders articles, ``dense_base`` is the evidence, on the
-    scale the abstention thresholds were calibrated on (None: the question was not adapted).
+    scale the abstention thresholds were calibrated on (None: the question was not adapted). ``quantity`` is set
+    when the question asks for a quantity (:mod:`qa.lang.quantity`): per article, whether it states one.
     """
 
     keep: np.ndarray
@@ -237,6 +247,7 @@ class ArticleSignals:
     role_match: np.ndarray
     cross: np.ndarray | None = None
     dense_base: np.ndarray | None = None
+    quantity: np.ndarray | None = None
 
     def evidence_dense(self) -> np.ndarray:
         """The cosines that evidence and abstention read (see ``dense_base``)."""
@@ -403,6 +414,9 @@ def rank(
     if abstain and abstention.confidence is not None and abstention.confidence.covers(lang) and retriever != "bm25":
         answers, p = abstention.confidence.answers(signals, lang, abstention.cross_weight)
         reported["p_answerable"] = round(p, 4)
+    if unanswered_quantity(signals, docs):
+        reported["no_quantity"] = 1.0
+        answers = answers and not (abstain and abstention.quantity_veto)
     return Ranked(
         docs=docs,
         scores=scores[docs],
@@ -412,6 +426,11 @@ def rank(
         answers=answers,
         signals=reported,
     )
+
+
+def unanswered_quantity(signals: ArticleSignals, docs: np.ndarray) -> bool:
+    """Whether the question asks for a quantity and none of the first :data:`QUANTITY_TOP` of ``docs`` states one."""
+    return signals.quantity is not None and docs.size > 0 and not signals.quantity[docs[:QUANTITY_TOP]].any()
 
 
 def squash(evidence: float) -> float:

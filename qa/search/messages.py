@@ -27,6 +27,7 @@ __all__ = [
     "semantic_unavailable",
     "dense_unavailable",
     "no_answer",
+    "no_figure",
     "near_miss",
     "busy",
 ]
@@ -112,6 +113,14 @@ def no_answer(library: Sequence[Regulation], chapter: int | None) -> Message:
         scope_zh += f"第{to_chinese(chapter)}章"
         scope_en += f", chapter {chapter}"
     return Message(f"{scope_zh}中没有条文回答这个问题。", f"No article in {scope_en} covers this question.")
+
+
+def no_figure() -> Message:
+    """After :func:`no_answer`, when the quantity veto abstained (:func:`qa.search.fusion.unanswered_quantity`)."""
+    return Message(
+        "你问的是数额、期限或比例，而最相关的几条都没有规定具体数字。",
+        "You asked for an amount, a period or a rate; none of the most relevant articles states a figure.",
+    )
 
 
 def near_miss(regulation: Regulation, article: Article, several: bool) -> Message:

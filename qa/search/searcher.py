@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -23,6 +24,7 @@ from qa.corpus.model import Article, Regulation, citation_zh
 from qa.index.lexical import Terms
 from qa.index.lexical import load_or_build as load_lexical
 from qa.lang.cite import find_citation
+from qa.lang.quantity import asks_quantity, states_quantity
 from qa.lang.roles import question_roles, residual
 from qa.lang.text import clean_question, detect_lang
 from qa.models.batcher import MAX_WAITING, BatchingEmbedder, Busy
@@ -273,7 +275,8 @@ class Searcher:
         dense, dense_base, paragraph_scores = self._dense_scores(text, limit) if used != "bm25" else (None, None, {})
         role_match = self.lexical.role_match(roles, rest, enough)
         cross = self.lexical.untranslated if chinese else None
-        signals = ArticleSignals(keep, np.where(keep, lexical, 0), np.where(keep, covered, 0), dense, self.lexical.statute, role_match, cross, dense_base)
+        quantity = self.states_quantity if asks_quantity(text) else None
+        signals = ArticleSignals(keep, np.where(keep, lexical, 0), np.where(keep, covered, 0), dense, self.lexical.statute, role_match, cross, dense_base, quantity)
         # Highlighting looks for the Chinese terms too: they are what an untranslated article contains.
         return Prepared(base, None, k, chapter, used, tuple(cited), tuple(notes), terms + chinese, front, limit, signals, paragraph_scores)
 
@@ -310,10 +313,18 @@ class Searcher:
 
     # ------------------------------------------------------------ steps
 
+    @cached_property
+    def states_quantity(self) -> np.ndarray:
+        """Per article, whether it states a quantity (:mod:`qa.lang.quantity`); made when a question first asks for one."""
+        return np.fromiter((states_quantity(a.text) for _, a in self.docs), bool, len(self.docs))
+
     def _abstained(self, base: Answer, prepared: Prepared, ranked: fusion.Ranked, abstention: Abstention) -> Answer:
         """No article answers: say so, and name the nearest one when it comes close (:data:`fusion.NEAR_MISS`
         of the threshold) and shares one of the question's own terms — a place to look, not an answer."""
         said = _said(base, messages.no_answer(self.library, prepared.chapter))
+        if ranked.signals.get("no_quantity") and abstention.quantity_veto:
+            figure = messages.no_figure()
+            said = replace(said, message=f"{said.message}{figure.zh}", message_en=f"{said.message_en} {figure.en}")
         if not ranked.docs.size or prepared.signals is None:
             return said
         doc = int(ranked.docs[0])
