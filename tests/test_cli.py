@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from qa.cli import README_END, README_START, build_parser, cli_reference, main
+from qa.index.dense import MANIFEST, folder_for
+from qa.models import HashEmbedder
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -289,12 +291,13 @@ def test_index_unreadable_corpus(capsys: pytest.CaptureFixture[str], tmp_path: P
 def test_index_with_a_corrupt_manifest_is_rebuilt_with_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     index = tmp_path / "index"
     assert main(["index", "--model", "hash", "--index-dir", str(index)]) == 0
-    (index / "manifest.json").write_text("{not json", encoding="utf-8")
+    manifest = folder_for(index, HashEmbedder().model_id) / MANIFEST
+    manifest.write_text("{not json", encoding="utf-8")
     capsys.readouterr()
     assert main(["index", "--model", "hash", "--index-dir", str(index)]) == 0
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err and "corrupt manifest" in captured.err and "building it now" in captured.err
-    assert json.loads((index / "manifest.json").read_text(encoding="utf-8"))["model_id"].startswith("hash")
+    assert json.loads(manifest.read_text(encoding="utf-8"))["model_id"].startswith("hash")
 
 
 def test_stard_unreadable_questions(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -68,10 +68,10 @@ def _warm_cache(library: Sequence[Regulation], embedder: Embedder, folder: Path,
     resumes); stop after ``max_minutes``. Then seed the index folder's own cache from the store, so
     ``qa.index.dense.build`` embeds nothing. The store is never pruned: every scale reuses the others' vectors."""
     from qa.corpus.passages import units_of
-    from qa.index.dense import EmbeddingCache, _safe
+    from qa.index.dense import EmbeddingCache, cache_file
 
-    name = f"{_safe(embedder.model_id)}.npz"
-    cache = EmbeddingCache(store / name, dim=embedder.dim)
+    own = cache_file(folder, embedder.model_id)
+    cache = EmbeddingCache(store / own.name, dim=embedder.dim)
     texts = list(dict.fromkeys(t for _, t in units_of(library)))
     missing = [t for t in texts if EmbeddingCache.key(t) not in cache.vectors]
     started = time.perf_counter()
@@ -94,7 +94,7 @@ def _warm_cache(library: Sequence[Regulation], embedder: Embedder, folder: Path,
             return Warm(False, done, len(missing) - done, round(elapsed, 1))
     elapsed = time.perf_counter() - started
     keys = {EmbeddingCache.key(t) for t in texts}
-    seeded = EmbeddingCache(folder / "cache" / name, dim=embedder.dim)
+    seeded = EmbeddingCache(own, dim=embedder.dim)
     seeded.vectors = {k: v for k, v in cache.vectors.items() if k in keys}
     seeded.save()
     return Warm(True, done, 0, round(elapsed, 1), round(done / elapsed, 1) if done and elapsed else None)
