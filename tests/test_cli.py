@@ -175,6 +175,26 @@ def test_serve_summary_counts_the_documents_skipped(capsys: pytest.CaptureFixtur
     assert err.count("2 documents skipped (see log)") == 1 and "  甲条例: 2 articles" in err
 
 
+def test_ask_notes_the_documents_skipped_once(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    library = _library_with_skipped_documents(tmp_path / "library")
+    assert main(["ask", "第二条", "--corpus", str(library), "--model", "hash", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["hits"][0]["article"] == 2
+    assert captured.err.count("note: 2 documents skipped (see log)") == 1 and "warning: skipped" in captured.err
+
+
+def test_stard_notes_the_documents_skipped_once(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    library = _library_with_skipped_documents(tmp_path / "library")
+    queries = tmp_path / "queries.json"
+    queries.write_text(json.dumps([{"query_id": 1, "问题": "乙是什么？", "match_name": ["甲条例第二条"]}], ensure_ascii=False), encoding="utf-8")
+    argv = ["stard", "--queries", str(queries), "--library", str(library), "--retriever", "bm25", "--index-dir", str(tmp_path / "index"), "--json"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["questions"] == 1
+    assert captured.err.count("note: 2 documents skipped (see log)") == 1
+
+
 def test_import_lenient_on_the_library_files_strict_refuses(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """Every library file that strict import refuses for its headings imports with --lenient (the figures: bench/lenient_survey.py)."""
     library = SHARED / "regulations" / "library"

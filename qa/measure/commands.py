@@ -243,6 +243,8 @@ def cmd_stard(args: argparse.Namespace) -> int:
         queries = [q for q in queries if split_of(q) == args.split]
     queries = queries[: args.limit]
     library = load_library(library_path, log=_err, progress=not args.json, exclude=args.exclude if args.exclude is not None else ["DLC"])
+    if note := library.skipped_note():
+        _err(f"note: {note}")
     labels = map_labels(library, queries)
     retrievers = args.retriever or list(COMPARED_RETRIEVERS)
     embedder = None if retrievers == ["bm25"] else args.model

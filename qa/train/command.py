@@ -113,6 +113,8 @@ def _train(args: argparse.Namespace, fit_config: FitConfig) -> dict:
 
     queries = [q for q in load_queries(queries_path) if split_of(q) == "dev"][: args.limit]
     library = load_library(library_path, log=_err, progress=progress, exclude=args.exclude if args.exclude is not None else ["DLC"])
+    if note := library.skipped_note():
+        _err(f"note: {note}")
     embedder = get_embedder(args.model)
     part, _ = adapted_part(embedder)
     missing = missing_vectors(library, embedder, index_dir)
