@@ -27,6 +27,8 @@ __all__ = [
     "host",
     "import_dir",
     "port_text",
+    "absent_default",
+    "dialogues_file",
     "eval_dir",
     "index_dir_for",
     "index_root",
@@ -195,5 +197,19 @@ def query_threads_text() -> str | None:
 
 
 def eval_dir() -> Path:
-    """The evaluation question sets (``tests/eval``, in a checkout)."""
+    """The evaluation question sets (``tests/eval``, in a checkout; see :func:`absent_default`)."""
     return ROOT / "tests" / "eval"
+
+
+def dialogues_file() -> Path:
+    """The follow-up dialogues ``qa dialogues`` scores by default (``tests/dialogues/anhui.jsonl``, in a checkout)."""
+    return ROOT / "tests" / "dialogues" / "anhui.jsonl"
+
+
+def absent_default(path: Path) -> str | None:
+    """None when a default under the checkout's ``tests/`` exists, else why it does not: a wheel ships no
+    ``tests/``, so its commands must say what to pass instead of failing on a path inside site-packages."""
+    if path.exists():
+        return None
+    why = "not in this checkout" if checkout_dir() is not None else "installed from a wheel, which has no tests/"
+    return f"{path} not found ({why})"

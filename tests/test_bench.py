@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from qa.measure import bench
+from qa.measure.bench.corpora import FALLBACK_QUESTIONS, questions
 from qa.models import HashEmbedder
 from qa.corpus.passages import units_of
 from qa.index.dense import load_or_build
@@ -93,6 +94,15 @@ def test_quick_json_has_the_promised_shape(tmp_path: Path, capsys: pytest.Captur
     assert report["scales"] == []
     assert {t["target"] for t in report["targets"]} >= {"start to first answer", "index build, bundled (cold cache)"}
     assert "| bundled |" in bench.render(bench.from_json(bench.BenchReport, report))
+
+
+def test_questions_come_from_the_evaluation_sets_or_eval_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert len(set(questions(500))) > len(FALLBACK_QUESTIONS)
+    (tmp_path / "mine.jsonl").write_text(json.dumps({"id": "M-1", "question": "第五条", "lang": "zh", "kind": "citation", "expected": [5]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert questions(3, tmp_path) == ["第五条"] * 3
+    assert questions(3, tmp_path / "absent") == list(FALLBACK_QUESTIONS * 2)[:3]
+    assert bench.main(["--quick", "--eval-dir", str(tmp_path / "absent")]) == 2
+    assert capsys.readouterr().err.strip() == f"error: --eval-dir {tmp_path / 'absent'}: no such folder"
 
 
 def test_scale_run_loads_documents_with_titles_and_reports_ann_recall(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

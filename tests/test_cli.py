@@ -320,6 +320,19 @@ def test_index_with_a_corrupt_manifest_is_rebuilt_with_one_line(capsys: pytest.C
     assert json.loads(manifest.read_text(encoding="utf-8"))["model_id"].startswith("hash")
 
 
+def test_dialogues_default_to_the_checkouts_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    assert main(["dialogues", "--model", "hash", "--retriever", "bm25", "--json"]) == 0
+    lines = (Path(__file__).parent / "dialogues" / "anhui.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(capsys.readouterr().out)["n"] == len([line for line in lines if line.strip()])
+
+
+def test_dialogues_installed_from_a_wheel_ask_for_a_file(capsys: pytest.CaptureFixture[str], installed_from_wheel: Path) -> None:
+    assert main(["dialogues", "--model", "hash"]) == 2
+    error = _one_line_error(capsys, "anhui.jsonl not found", "installed from a wheel", "pass --dialogues FILE")
+    assert error.startswith("qa dialogues: error: ")
+
+
 def test_stard_unreadable_questions(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad = tmp_path / "queries.json"
     bad.write_text("[{", encoding="utf-8")

@@ -117,6 +117,12 @@ def test_installed_index_goes_to_the_user_cache(tmp_path: Path, monkeypatch: pyt
     assert config.index_dir_for(tmp_path / "corpus") == tmp_path / "mine"
 
 
+def test_defaults_under_tests_say_when_they_are_absent(installed_from_wheel: Path) -> None:
+    assert config.absent_default(ROOT / "tests" / "eval") is None
+    missing = config.absent_default(config.eval_dir())
+    assert missing == f"{installed_from_wheel / 'tests' / 'eval'} not found (installed from a wheel, which has no tests/)"
+
+
 def test_environment_documents_the_installed_index() -> None:
     assert "anhui-nev-qa/index" in config.ENVIRONMENT["QA_INDEX_DIR"]
 
@@ -260,6 +266,11 @@ def test_installed_wheel_answers_outside_the_checkout(wheel: Path, tmp_path: Pat
     for paragraph in article.paragraphs:
         assert paragraph.text in out
     assert any((tmp_path / "cache" / "anhui-nev-qa" / "index").iterdir()), "the index went to the user cache"
+
+    qa = str(tmp_path / "venv" / "bin" / "qa")
+    done = subprocess.run([qa, "dialogues", "--model", "hash"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == "" and len(done.stderr.splitlines()) == 1, done.stderr
+    assert "installed from a wheel" in done.stderr and "pass --dialogues FILE" in done.stderr
 
 
 @pytest.mark.slow

@@ -217,7 +217,7 @@ def worker_measure(spec: WorkerSpec) -> Measure:
     vectors_mb = round(after_copy - after_searcher, 1)
     del extra
 
-    asked = questions(spec.queries)
+    asked = questions(spec.queries, _eval_folder(spec))
     # (The searchers above keep no answer cache, so repeated questions are measured, not remembered.)
     # Warm-up, in both languages: USE loads its weights lazily on its first call (~1.3 s), and with
     # e5+use only English questions call it.
@@ -252,17 +252,21 @@ def worker_measure(spec: WorkerSpec) -> Measure:
         index_load_s=round(index_load_s, 2), dense_top_k=top, faiss_search_ms=time_search(dense.index, vectors, top),
         ann=ann_recall(dense.index, vectors, spec.ann_sweep) if dense.manifest.get("kind") != "flat" else None,
         citations=_check_citations(searcher),
-        cache=_cache_run(library, embedder, folder, spec.queries) if spec.bundled else None,
+        cache=_cache_run(library, embedder, folder, spec.queries, _eval_folder(spec)) if spec.bundled else None,
     )
 
 
-def _cache_run(library: Sequence[Regulation], embedder: Embedder, folder: Path, asks: int) -> CacheRun:
+def _eval_folder(spec: WorkerSpec) -> Path | None:
+    return Path(spec.eval_dir) if spec.eval_dir else None
+
+
+def _cache_run(library: Sequence[Regulation], embedder: Embedder, folder: Path, asks: int, eval_folder: Path | None) -> CacheRun:
     """The answer cache on a repeated-question stream, through its own Searcher with the default cache
     (the latencies above stay uncached)."""
     from qa.search.searcher import Searcher
 
     cached = Searcher(library, embedder=embedder, index_dir=folder, background=False, log=lambda m: None, progress=False)
-    return run_stream(cached, repeated_stream(questions(max(asks, 100)), asks))
+    return run_stream(cached, repeated_stream(questions(max(asks, 100), eval_folder), asks))
 
 
 def _check_citations(searcher: Searcher) -> list[CitationCheck]:
