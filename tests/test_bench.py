@@ -79,10 +79,14 @@ def test_scales() -> None:
     assert bench.scale_label(10000) == "10k" and bench.scale_label(None) == "all"
 
 
-def test_quick_json_has_the_promised_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = bench.main(["--quick", "--json", "--model", "hash", "--queries", "12", "--index-root", str(tmp_path)])
-    report = json.loads(capsys.readouterr().out)
-    assert code == 0
+def test_quick_json_has_the_promised_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _corpus_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)  # the workers run here too: relative paths are the caller's
+    code = bench.main(["--quick", "--json", "--model", "hash", "--queries", "12", "--index-root", "indexes", "--corpus", "corpus"])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert code == 0, captured.err
+    assert report["corpus"] == "corpus" and (tmp_path / "indexes" / "bundled-hash").is_dir()
     assert report["start_to_first_answer_s"] > 0 and report["start"]["first_answer_ok"]
     assert report["start_to_first_dense_answer_s"] >= report["start_to_first_answer_s"]
     assert report["index_build_s"] > 0

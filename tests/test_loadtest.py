@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +12,7 @@ from typing import Iterator
 
 import pytest
 
+from qa import config
 from qa.measure.client import is_loopback_url, wait_until_ready
 from qa.measure.loadtest import LoadReport, main, run_load, server_delta
 from qa.measure.pool import question_pool
@@ -194,6 +196,16 @@ def test_eval_dir_replaces_the_evaluation_sets(capsys: pytest.CaptureFixture[str
     assert main(["--url", "http://127.0.0.1:9/", "--eval-dir", str(tmp_path / "absent"), "--duration", "1"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == f"qa loadtest: error: --eval-dir {tmp_path / 'absent'}: no such folder"
+
+
+def test_the_app_started_here_runs_in_the_callers_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A relative --corpus means the caller's folder (not the checkout's), and a ``qa`` folder there is not imported."""
+    shutil.copytree(config.bundled_corpus(), tmp_path / "mine")
+    (tmp_path / "qa").mkdir()
+    (tmp_path / "qa" / "__init__.py").write_text("raise SystemExit('the qa folder of the current directory was imported')\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--model", "hash", "--corpus", "mine", "--clients", "2", "--duration", "1", "--json"]) == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["ok"] > 0
 
 
 def test_main_refuses_app_options_for_an_app_it_did_not_start(capsys: pytest.CaptureFixture[str]) -> None:

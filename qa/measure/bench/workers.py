@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -311,11 +310,10 @@ def serve_worker(kind: str, spec: str) -> int:
 def run_worker(kind: str, spec: WorkerSpec, result: type[R], timeout: float) -> R:
     """Run one measurement in a fresh ``python -m qa.measure.bench`` process; its failure is the result's ``error``."""
     launched = to_json(spec) | {"launched": time.time()}
-    command = [sys.executable, "-m", "qa.measure.bench", "--worker", kind, json.dumps(launched, ensure_ascii=False)]
+    command = config.python_module("qa.measure.bench", "--worker", kind, json.dumps(launched, ensure_ascii=False))
     encoder = {"QA_QUERY_ENCODER": spec.query_encoder} if spec.query_encoder else {}
     try:
-        done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=timeout, cwd=config.ROOT,
-                              env={**os.environ, "PYTHONUNBUFFERED": "1", **encoder})
+        done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=timeout, env=config.child_env(PYTHONUNBUFFERED="1", **encoder))
     except subprocess.TimeoutExpired:
         return result(error=f"{kind} worker timed out after {timeout:.0f} s")
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
