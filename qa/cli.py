@@ -272,7 +272,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     p.add_argument("--corpus", help="corpus folder (default: $QA_CORPUS or the bundled corpus)")
-    p.add_argument("--dialogues", default=str(config.ROOT / "tests" / "dialogues" / "anhui.jsonl"), help="two-turn dialogues, JSON Lines (default: tests/dialogues/anhui.jsonl)")
+    p.add_argument("--dialogues", help="two-turn dialogues, JSON Lines (default: tests/dialogues/anhui.jsonl of the checkout)")
     p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="ranking method (default: hybrid)")
     p.add_argument("--model", choices=EMBEDDERS, default="e5+use", help=MODEL_HELP)
     p.add_argument("--verbose", action="store_true", help="list the dialogues whose second turn missed")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 import os
+import sys
 from pathlib import Path
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "cache_dir",
     "catalogue_file",
     "checkout_dir",
+    "child_env",
     "corpus_dir",
     "environment_help",
     "feedback_file",
@@ -27,6 +29,9 @@ __all__ = [
     "host",
     "import_dir",
     "port_text",
+    "python_module",
+    "absent_default",
+    "dialogues_file",
     "eval_dir",
     "index_dir_for",
     "index_root",
@@ -76,6 +81,27 @@ def environment_help() -> str:
 def checkout_dir() -> Path | None:
     """The project checkout ``qa`` runs from (plain or editable install), or None when installed from a wheel."""
     return ROOT if (ROOT / "pyproject.toml").is_file() and (ROOT / "corpus").is_dir() else None
+
+
+def python_module(module: str, *args: str) -> list[str]:
+    """The command running ``python -m module args`` in a child process of this interpreter.
+
+    The child runs in the caller's directory, so that relative paths (``--corpus``, ``QA_INDEX_DIR``)
+    mean what they meant to the user; ``-P`` keeps that directory off its ``sys.path``, so a ``qa``
+    folder there cannot stand in for the package. Give it :func:`child_env`.
+    """
+    return [sys.executable, "-P", "-m", module, *args]
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """This environment plus ``extra`` for :func:`python_module`, whose child must import this very ``qa``:
+    run from a checkout, the checkout goes first on PYTHONPATH (an editable install may point at another
+    checkout); installed from a wheel, the child finds the package as this process did."""
+    found = {**os.environ, **extra}
+    checkout = checkout_dir()
+    if checkout is not None:
+        found["PYTHONPATH"] = os.pathsep.join([str(checkout), *([found["PYTHONPATH"]] if found.get("PYTHONPATH") else [])])
+    return found
 
 
 def cache_dir() -> Path:
@@ -195,5 +221,19 @@ def query_threads_text() -> str | None:
 
 
 def eval_dir() -> Path:
-    """The evaluation question sets (``tests/eval``, in a checkout)."""
+    """The evaluation question sets (``tests/eval``, in a checkout; see :func:`absent_default`)."""
     return ROOT / "tests" / "eval"
+
+
+def dialogues_file() -> Path:
+    """The follow-up dialogues ``qa dialogues`` scores by default (``tests/dialogues/anhui.jsonl``, in a checkout)."""
+    return ROOT / "tests" / "dialogues" / "anhui.jsonl"
+
+
+def absent_default(path: Path) -> str | None:
+    """None when a default under the checkout's ``tests/`` exists, else why it does not: a wheel ships no
+    ``tests/``, so its commands must say what to pass instead of failing on a path inside site-packages."""
+    if path.exists():
+        return None
+    why = "not in this checkout" if checkout_dir() is not None else "installed from a wheel, which has no tests/"
+    return f"{path} not found ({why})"

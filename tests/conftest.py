@@ -1,4 +1,5 @@
-"""Shared fixtures: a fast searcher over the bundled corpus, and the web app served on a free port."""
+"""Shared fixtures: a fast searcher over the bundled corpus, the web app served on a free port, and the
+paths of a wheel install."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Iterator
 
 import pytest
 
+from qa import config
 from qa.corpus.library import default_corpus, load_library
 from qa.search import Abstention, Searcher
 
@@ -24,6 +26,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture()
+def installed_from_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``qa`` as a wheel installs it: its parent folder is site-packages, with no checkout (and no tests/)
+    around it. Returns that folder."""
+    site_packages = tmp_path / "site-packages"
+    (site_packages / "qa").mkdir(parents=True)
+    monkeypatch.setattr(config, "ROOT", site_packages)
+    assert config.checkout_dir() is None
+    return site_packages
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from qa.measure import bench
+from qa.measure.bench.corpora import FALLBACK_QUESTIONS, questions
 from qa.models import HashEmbedder
 from qa.corpus.passages import units_of
 from qa.index.dense import load_or_build
@@ -78,10 +79,14 @@ def test_scales() -> None:
     assert bench.scale_label(10000) == "10k" and bench.scale_label(None) == "all"
 
 
-def test_quick_json_has_the_promised_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = bench.main(["--quick", "--json", "--model", "hash", "--queries", "12", "--index-root", str(tmp_path)])
-    report = json.loads(capsys.readouterr().out)
-    assert code == 0
+def test_quick_json_has_the_promised_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _corpus_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)  # the workers run here too: relative paths are the caller's
+    code = bench.main(["--quick", "--json", "--model", "hash", "--queries", "12", "--index-root", "indexes", "--corpus", "corpus"])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert code == 0, captured.err
+    assert report["corpus"] == "corpus" and (tmp_path / "indexes" / "bundled-hash").is_dir()
     assert report["start_to_first_answer_s"] > 0 and report["start"]["first_answer_ok"]
     assert report["start_to_first_dense_answer_s"] >= report["start_to_first_answer_s"]
     assert report["index_build_s"] > 0
@@ -93,6 +98,15 @@ def test_quick_json_has_the_promised_shape(tmp_path: Path, capsys: pytest.Captur
     assert report["scales"] == []
     assert {t["target"] for t in report["targets"]} >= {"start to first answer", "index build, bundled (cold cache)"}
     assert "| bundled |" in bench.render(bench.from_json(bench.BenchReport, report))
+
+
+def test_questions_come_from_the_evaluation_sets_or_eval_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert len(set(questions(500))) > len(FALLBACK_QUESTIONS)
+    (tmp_path / "mine.jsonl").write_text(json.dumps({"id": "M-1", "question": "第五条", "lang": "zh", "kind": "citation", "expected": [5]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert questions(3, tmp_path) == ["第五条"] * 3
+    assert questions(3, tmp_path / "absent") == list(FALLBACK_QUESTIONS * 2)[:3]
+    assert bench.main(["--quick", "--eval-dir", str(tmp_path / "absent")]) == 2
+    assert capsys.readouterr().err.strip() == f"error: --eval-dir {tmp_path / 'absent'}: no such folder"
 
 
 def test_scale_run_loads_documents_with_titles_and_reports_ann_recall(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from qa.cli import README_END, README_START, build_parser, cli_reference, main
+from qa.index.dense import MANIFEST, folder_for
+from qa.models import HashEmbedder
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -173,6 +175,26 @@ def test_serve_summary_counts_the_documents_skipped(capsys: pytest.CaptureFixtur
     assert err.count("2 documents skipped (see log)") == 1 and "  甲条例: 2 articles" in err
 
 
+def test_ask_notes_the_documents_skipped_once(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    library = _library_with_skipped_documents(tmp_path / "library")
+    assert main(["ask", "第二条", "--corpus", str(library), "--model", "hash", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["hits"][0]["article"] == 2
+    assert captured.err.count("note: 2 documents skipped (see log)") == 1 and "warning: skipped" in captured.err
+
+
+def test_stard_notes_the_documents_skipped_once(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    library = _library_with_skipped_documents(tmp_path / "library")
+    queries = tmp_path / "queries.json"
+    queries.write_text(json.dumps([{"query_id": 1, "问题": "乙是什么？", "match_name": ["甲条例第二条"]}], ensure_ascii=False), encoding="utf-8")
+    argv = ["stard", "--queries", str(queries), "--library", str(library), "--retriever", "bm25", "--index-dir", str(tmp_path / "index"), "--json"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["questions"] == 1
+    assert captured.err.count("note: 2 documents skipped (see log)") == 1
+
+
 def test_import_lenient_on_the_library_files_strict_refuses(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """Every library file that strict import refuses for its headings imports with --lenient (the figures: bench/lenient_survey.py)."""
     library = SHARED / "regulations" / "library"
@@ -289,12 +311,26 @@ def test_index_unreadable_corpus(capsys: pytest.CaptureFixture[str], tmp_path: P
 def test_index_with_a_corrupt_manifest_is_rebuilt_with_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     index = tmp_path / "index"
     assert main(["index", "--model", "hash", "--index-dir", str(index)]) == 0
-    (index / "manifest.json").write_text("{not json", encoding="utf-8")
+    manifest = folder_for(index, HashEmbedder().model_id) / MANIFEST
+    manifest.write_text("{not json", encoding="utf-8")
     capsys.readouterr()
     assert main(["index", "--model", "hash", "--index-dir", str(index)]) == 0
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err and "corrupt manifest" in captured.err and "building it now" in captured.err
-    assert json.loads((index / "manifest.json").read_text(encoding="utf-8"))["model_id"].startswith("hash")
+    assert json.loads(manifest.read_text(encoding="utf-8"))["model_id"].startswith("hash")
+
+
+def test_dialogues_default_to_the_checkouts_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    assert main(["dialogues", "--model", "hash", "--retriever", "bm25", "--json"]) == 0
+    lines = (Path(__file__).parent / "dialogues" / "anhui.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(capsys.readouterr().out)["n"] == len([line for line in lines if line.strip()])
+
+
+def test_dialogues_installed_from_a_wheel_ask_for_a_file(capsys: pytest.CaptureFixture[str], installed_from_wheel: Path) -> None:
+    assert main(["dialogues", "--model", "hash"]) == 2
+    error = _one_line_error(capsys, "anhui.jsonl not found", "installed from a wheel", "pass --dialogues FILE")
+    assert error.startswith("qa dialogues: error: ")
 
 
 def test_stard_unreadable_questions(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from qa.index import dense as qindex
 from qa.corpus import CorpusError, REGULATION_FILE, TRANSLATION_FILE
 from qa.files import sha256_file
 from qa.models import HashEmbedder, ModelConversionError
-from qa.index.dense import MANIFEST, UNITS, VECTORS, IndexError_, corpus_hash, load, load_or_build
+from qa.index.dense import MANIFEST, UNITS, VECTORS, IndexError_, corpus_hash, folder_for, load, load_or_build
 from qa.index import lexical_store
 from qa.index.lexical import LexicalIndex
 from qa.index.lexical import read as read_lexical
@@ -67,6 +67,11 @@ def _searcher(corpus: Path, index_dir: Path, log: Callable[[str], None], embedde
     return Searcher(load_library(corpus), embedder=embedder, index_dir=index_dir, abstention=hash_abstention(), log=log, progress=False)  # type: ignore[arg-type]
 
 
+def _dense(index_dir: Path) -> Path:
+    """The hash double's own dense files in a corpus's index folder."""
+    return folder_for(index_dir, HashEmbedder().model_id)
+
+
 def _no_temporaries(folder: Path) -> bool:
     return not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
 
@@ -83,7 +88,7 @@ def test_edited_corpus_file_rebuilds_the_index(corpus: Path, tmp_path: Path) -> 
     second = _searcher(corpus, index_dir, seen.append)
     assert any("corpus changed" in m and "building it now" in m for m in seen), seen
     assert _dense_rebuilt(seen) and _lexical_rebuilt(seen), seen
-    manifest = json.loads((index_dir / MANIFEST).read_text())
+    manifest = json.loads((_dense(index_dir) / MANIFEST).read_text())
     assert manifest["corpus_hash"] == corpus_hash(second.library) != old_hash
     assert second.dense_ready and manifest["embedded"] >= 1
     answer = second.search("第二条")
@@ -237,7 +242,7 @@ INDEX_DAMAGE: dict[str, Callable[[Path], None]] = {
 def test_damaged_index_is_rebuilt_and_searched(corpus: Path, tmp_path: Path, damage: str) -> None:
     index_dir = tmp_path / "index"
     library = _built(corpus, index_dir)
-    INDEX_DAMAGE[damage](index_dir)
+    INDEX_DAMAGE[damage](_dense(index_dir))
     with pytest.raises(IndexError_):
         load(index_dir, library, HashEmbedder().model_id, HashEmbedder().dim)
     seen: list[str] = []
@@ -312,7 +317,7 @@ def test_damaged_embedding_cache_is_ignored(corpus: Path, tmp_path: Path, damage
     seen: list[str] = []
     searcher = _searcher(corpus, index_dir, seen.append)
     assert searcher.dense_ready, seen
-    assert json.loads((index_dir / MANIFEST).read_text())["embedded"] == len(searcher._dense.units)  # type: ignore[union-attr]
+    assert json.loads((_dense(index_dir) / MANIFEST).read_text())["embedded"] == len(searcher._dense.units)  # type: ignore[union-attr]
     with np.load(cache, allow_pickle=False) as data:  # rewritten whole
         assert len(data["keys"]) == len(searcher._dense.units)  # type: ignore[union-attr]
 
@@ -342,7 +347,7 @@ def test_unwritable_index_falls_back_to_memory_with_a_warning(
         calls = []
 
         def replace(src, dst):  # type: ignore[no-untyped-def]
-            if Path(dst).parent == index_dir:  # the dense index's files (the lexical store is in lexical/)
+            if Path(dst).parent == _dense(index_dir):  # the dense index's files (the lexical store is in lexical/)
                 calls.append(dst)
             if where == "replace" or len(calls) == 2:  # the first file, or the second after the first landed
                 raise failure

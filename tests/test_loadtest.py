@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,8 +12,10 @@ from typing import Iterator
 
 import pytest
 
+from qa import config
 from qa.measure.client import is_loopback_url, wait_until_ready
 from qa.measure.loadtest import LoadReport, main, run_load, server_delta
+from qa.measure.pool import question_pool
 
 
 def test_ten_clients_for_five_seconds_get_no_errors(app_url: str) -> None:
@@ -177,6 +180,32 @@ def test_main_gives_up_at_once_when_nothing_answers_at_the_url(capsys: pytest.Ca
 
     assert main(["--url", f"http://127.0.0.1:{free_port()}/", "--duration", "1"]) == 2
     assert "nothing answers at" in capsys.readouterr().err
+
+
+def test_installed_from_a_wheel_the_pool_is_named_in_one_note(capsys: pytest.CaptureFixture[str], installed_from_wheel: Path) -> None:
+    from .conftest import free_port
+
+    assert main(["--url", f"http://127.0.0.1:{free_port()}/", "--duration", "1"]) == 2
+    notes = [line for line in capsys.readouterr().err.splitlines() if "note:" in line]
+    assert len(notes) == 1 and "tests/eval not found (installed from a wheel" in notes[0] and "pass --eval-dir DIR" in notes[0]
+
+
+def test_eval_dir_replaces_the_evaluation_sets(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "mine.jsonl").write_text(json.dumps({"id": "M-1", "question": "只有这一个问题？", "lang": "zh", "kind": "paraphrase", "expected": [3]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert question_pool(eval_folder=tmp_path).count("只有这一个问题？") == 1
+    assert main(["--url", "http://127.0.0.1:9/", "--eval-dir", str(tmp_path / "absent"), "--duration", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"qa loadtest: error: --eval-dir {tmp_path / 'absent'}: no such folder"
+
+
+def test_the_app_started_here_runs_in_the_callers_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A relative --corpus means the caller's folder (not the checkout's), and a ``qa`` folder there is not imported."""
+    shutil.copytree(config.bundled_corpus(), tmp_path / "mine")
+    (tmp_path / "qa").mkdir()
+    (tmp_path / "qa" / "__init__.py").write_text("raise SystemExit('the qa folder of the current directory was imported')\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--model", "hash", "--corpus", "mine", "--clients", "2", "--duration", "1", "--json"]) == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["ok"] > 0
 
 
 def test_main_refuses_app_options_for_an_app_it_did_not_start(capsys: pytest.CaptureFixture[str]) -> None:

@@ -117,6 +117,25 @@ def test_installed_index_goes_to_the_user_cache(tmp_path: Path, monkeypatch: pyt
     assert config.index_dir_for(tmp_path / "corpus") == tmp_path / "mine"
 
 
+def test_defaults_under_tests_say_when_they_are_absent(installed_from_wheel: Path) -> None:
+    assert config.absent_default(ROOT / "tests" / "eval") is None
+    missing = config.absent_default(config.eval_dir())
+    assert missing == f"{installed_from_wheel / 'tests' / 'eval'} not found (installed from a wheel, which has no tests/)"
+
+
+def test_child_processes_import_this_qa(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    assert config.python_module("qa.app.serve", "--port", "1") == [sys.executable, "-P", "-m", "qa.app.serve", "--port", "1"]
+    env = config.child_env(EXTRA="1")
+    assert env["PYTHONPATH"] == os.pathsep.join([str(ROOT), "/elsewhere"]) and env["EXTRA"] == "1"
+    (tmp_path / "qa").mkdir()
+    (tmp_path / "qa" / "__init__.py").write_text("raise SystemExit('imported the qa folder of the current directory')\n")
+    done = subprocess.run(config.python_module("qa.measure.bench", "--help"), cwd=tmp_path, env=config.child_env(), capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("usage: qa bench"), done.stderr
+    monkeypatch.setattr(config, "ROOT", tmp_path / "site-packages")  # installed from a wheel: nothing to add
+    assert config.child_env()["PYTHONPATH"] == "/elsewhere"
+
+
 def test_environment_documents_the_installed_index() -> None:
     assert "anhui-nev-qa/index" in config.ENVIRONMENT["QA_INDEX_DIR"]
 
@@ -260,6 +279,15 @@ def test_installed_wheel_answers_outside_the_checkout(wheel: Path, tmp_path: Pat
     for paragraph in article.paragraphs:
         assert paragraph.text in out
     assert any((tmp_path / "cache" / "anhui-nev-qa" / "index").iterdir()), "the index went to the user cache"
+
+    qa = str(tmp_path / "venv" / "bin" / "qa")
+    done = subprocess.run([qa, "dialogues", "--model", "hash"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == "" and len(done.stderr.splitlines()) == 1, done.stderr
+    assert "installed from a wheel" in done.stderr and "pass --dialogues FILE" in done.stderr
+    # The load test's own app runs from the installed package, in the caller's folder (a relative --corpus).
+    shutil.copytree(ROOT / "corpus" / "anhui-nev-clusters", elsewhere / "mine")
+    report = json.loads(_run([qa, "loadtest", "--model", "hash", "--corpus", "mine", "--clients", "2", "--duration", "1", "--json"], cwd=elsewhere, env=env))
+    assert report["ok"] > 0 and report["errors"] == 0
 
 
 @pytest.mark.slow

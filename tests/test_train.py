@@ -134,10 +134,13 @@ def tiny_sample(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_qa_train_on_a_tiny_sample(tiny_sample: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     library, queries = tiny_sample
+    (library / "notes.txt").write_text("没有条文的文件。\n", encoding="utf-8")  # skipped, with a note
     argv = ["train", "--library", str(library), "--queries", str(queries), "--model", "hash", "--index-dir", str(tmp_path / "index"),
             "--work-dir", str(tmp_path / "work"), "--out", str(tmp_path / "adapter"), "--rounds", "1", "--leave-laws-out", "2", "--mined-per-law", "2", "--json"]
     assert main(argv) == 0
-    manifest = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    assert captured.err.count("note: 1 document skipped (see log)") == 1
+    manifest = json.loads(captured.out)
     assert manifest["base_model_id"] == "hash-char123-256" and manifest["data"]["stard_split"] == "dev"
     assert 0 < manifest["data"]["stard_questions"] <= 40 and {"dev_in_sample", "leave_laws_out"} <= manifest["metrics"].keys()
     adapter = load_adapter(tmp_path / "adapter")

@@ -1,5 +1,10 @@
 """The dense index: FAISS over article-, paragraph- and translation-level embeddings, on disk with a manifest.
 
+A corpus's index folder holds one dense index per model, in ``dense/<model>/`` (so two processes using
+different models on one corpus never overwrite each other's files), beside the shared per-model embedding
+caches ``cache/<model>.npz`` and the model-independent ``lexical/``. The functions below take that corpus
+folder and find a model's own place with :func:`folder_for`.
+
 Loading never trusts the files: the manifest must name the same corpus hash and model, and each file's
 checksum must match, or the index is rebuilt (with a message saying why). Files are written to temporary
 names and renamed, manifest last, so a crash mid-build leaves an index that fails its checks and is rebuilt.
@@ -27,12 +32,15 @@ if TYPE_CHECKING:
 
     from qa.models import Embedder
 
-__all__ = ["DenseIndex", "IndexError_", "corpus_hash", "load_or_build", "build", "load", "EmbeddingCache"]
+__all__ = ["DenseIndex", "IndexError_", "corpus_hash", "load_or_build", "build", "load", "EmbeddingCache", "cache_file", "folder_for"]
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 UNITS = "units.json"
+#: Inside a corpus's index folder: one subfolder per model (``dense/<model>/``) and the embedding caches.
+DENSE = "dense"
+CACHE = "cache"
 # Above this many vectors an approximate HNSW index answers in milliseconds where exact search would not
 # (qa bench, 2 cores: exact search over 367k × 512 takes ~68 ms a query; HNSW ~3 ms). Below it exact search
 # costs under ~15 ms even at 896 dims (e5+use), so small corpora keep exact answers.
@@ -45,6 +53,20 @@ HNSW_EF_SEARCH = 768
 
 class IndexError_(RuntimeError):
     """The index on disk cannot be used (and why); callers rebuild or report it."""
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def folder_for(index_dir: Path, model_id: str) -> Path:
+    """Where ``model_id``'s dense files live in a corpus's index folder."""
+    return index_dir / DENSE / _safe(model_id)
+
+
+def cache_file(index_dir: Path, model_id: str) -> Path:
+    """``model_id``'s embedding cache in a corpus's index folder (shared by every process using that model)."""
+    return index_dir / CACHE / f"{_safe(model_id)}.npz"
 
 
 def corpus_hash(library: Sequence[Regulation]) -> str:
@@ -162,13 +184,14 @@ def build(
     log: Callable[[str], None] = print,
     digest: str | None = None,
 ) -> DenseIndex:
-    """Embed every unit (reusing cached vectors) and write the index atomically, manifest last.
-    ``digest`` is the library's :func:`corpus_hash` when the caller has it (the lexical index does)."""
+    """Embed every unit (reusing cached vectors) and write the index to ``folder``'s place for this model
+    atomically, manifest last. ``digest`` is the library's :func:`corpus_hash` when the caller has it (the
+    lexical index does)."""
     started = time.perf_counter()
     pairs = list(units_of(library))
     units = [u for u, _ in pairs]
     texts = [t for _, t in pairs]
-    cache = EmbeddingCache(folder / "cache" / f"{_safe(embedder.model_id)}.npz", dim=embedder.dim)
+    cache = EmbeddingCache(cache_file(folder, embedder.model_id), dim=embedder.dim)
     before = len(cache.vectors)
     vectors = cache.encode(texts, embedder.encode_passages, progress=progress, save_every=300)
     embedded = len(cache.vectors) - before
@@ -188,9 +211,10 @@ def build(
         "embedded": embedded,
     }
     try:
-        _remove_stale_temporaries(folder)
-        _persist(folder, index, units, manifest)
+        _remove_stale_temporaries(folder, embedder.model_id)
+        _persist(folder_for(folder, embedder.model_id), index, units, manifest)
         cache.save(keep={EmbeddingCache.key(t) for t in texts})
+        _remove_old_layout(folder, log)
     except OSError as exc:
         log(f"warning: cannot write the index to {folder} ({exc.strerror or exc}); using it from memory for this run")
     return DenseIndex(index, units, manifest)
@@ -205,11 +229,11 @@ def _persist(folder: Path, index: "faiss.Index", units: list[Unit], manifest: di
     atomic_write(folder / MANIFEST, lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=1)))
 
 
-def _remove_stale_temporaries(folder: Path, min_age: float = 600.0) -> None:
+def _remove_stale_temporaries(folder: Path, model_id: str, min_age: float = 600.0) -> None:
     """Delete ``.<name>.*.tmp`` files that a killed build left behind (old enough not to be another
     process's write in progress)."""
     now = time.time()
-    for directory in (folder, folder / "cache"):
+    for directory in (folder, folder_for(folder, model_id), folder / CACHE):
         for tmp in directory.glob(".*.tmp") if directory.is_dir() else ():
             try:
                 if now - tmp.stat().st_mtime > min_age:
@@ -218,8 +242,26 @@ def _remove_stale_temporaries(folder: Path, min_age: float = 600.0) -> None:
                 pass
 
 
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+def _old_layout(folder: Path) -> bool:
+    """Whether ``folder`` still holds a dense index of the one-model layout (its files at the top)."""
+    try:
+        manifest = read_manifest(folder)
+    except IndexError_:
+        return (folder / VECTORS).is_file()
+    return "model_id" in manifest and "units_version" in manifest
+
+
+def _remove_old_layout(folder: Path, log: Callable[[str], None]) -> None:
+    """Delete the one-model layout's files once a model's own index is written: another model's process
+    would otherwise find them, and at library scale they are gigabytes. Its embedding cache stays (shared)."""
+    if not _old_layout(folder):
+        return
+    try:
+        for name in (MANIFEST, VECTORS, UNITS):
+            (folder / name).unlink(missing_ok=True)
+    except OSError:
+        return
+    log(f"index: removed the old one-model index files at the top of {folder} (each model has dense/<model>/ now)")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -236,11 +278,15 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def load(folder: Path, library: Sequence[Regulation], embedder_id: str, dim: int, *, digest: str | None = None) -> DenseIndex:
-    """Load and verify; raise IndexError_ saying exactly why the index is stale or corrupt."""
+def load(corpus_folder: Path, library: Sequence[Regulation], embedder_id: str, dim: int, *, digest: str | None = None) -> DenseIndex:
+    """Load ``embedder_id``'s index of the corpus folder and verify it; raise IndexError_ saying exactly
+    why it is stale or corrupt."""
     import faiss
 
+    folder = folder_for(corpus_folder, embedder_id)
     path = folder / MANIFEST
+    if not path.is_file() and _old_layout(corpus_folder):
+        raise IndexError_(f"no index for model {embedder_id!r} in {folder} (the files at the top of {corpus_folder} are the old one-model layout)")
     manifest = read_manifest(folder)
     if manifest.get("format") != FORMAT_VERSION or manifest.get("units_version") != UNITS_VERSION:
         raise IndexError_(f"index format {manifest.get('format')}.{manifest.get('units_version')} is not {FORMAT_VERSION}.{UNITS_VERSION}")

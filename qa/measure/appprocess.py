@@ -4,10 +4,8 @@ clients' threads do not share its interpreter lock), with its log kept to show i
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -32,20 +30,20 @@ class AppProcess:
     def __init__(self, model: str, corpus: str | None, *, cache_size: int | None = None, max_waiting: int | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        cmd = [sys.executable, "-m", "qa.app.serve", "--host", "127.0.0.1", "--port", str(self.port), "--model", model]
+        cmd = config.python_module("qa.app.serve", "--host", "127.0.0.1", "--port", str(self.port), "--model", model)
         if corpus:
             cmd += ["--corpus", corpus]
         if cache_size is not None:
             cmd += ["--cache-size", str(cache_size)]
         if max_waiting is not None:
             cmd += ["--max-waiting", str(max_waiting)]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = config.child_env(PYTHONUNBUFFERED="1")
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if model == "hash" and not env.get("QA_INDEX_DIR"):
-            # The test double must not replace the real model's index of the corpus.
+            # The test double's index and vectors stay out of the corpus's index folder.
             self._tmp = tempfile.TemporaryDirectory(prefix="qa-loadtest-index-")
             env["QA_INDEX_DIR"] = self._tmp.name
-        self.proc = subprocess.Popen(cmd, cwd=config.ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+        self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
         self.lines: deque[str] = deque(maxlen=15)
         threading.Thread(target=self._read, daemon=True).start()
 

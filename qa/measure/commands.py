@@ -52,7 +52,11 @@ def _questions(path: str, load_questions: Callable[[str], list[Question]]) -> li
 def cmd_dialogues(args: argparse.Namespace) -> int:
     from qa.measure.dialogues import load_dialogues, run_dialogues, summarize_dialogues
 
-    dialogues = load_dialogues(args.dialogues)
+    missing = None if args.dialogues else config.absent_default(config.dialogues_file())
+    if missing:
+        _err(f"qa dialogues: error: {missing}; pass --dialogues FILE")
+        return 2
+    dialogues = load_dialogues(args.dialogues or config.dialogues_file())
     outcomes = run_dialogues(_open(args.corpus, model=args.model, progress=not args.json), dialogues, retriever=args.retriever)
     summary = summarize_dialogues(outcomes)
     if args.json:
@@ -243,6 +247,8 @@ def cmd_stard(args: argparse.Namespace) -> int:
         queries = [q for q in queries if split_of(q) == args.split]
     queries = queries[: args.limit]
     library = load_library(library_path, log=_err, progress=not args.json, exclude=args.exclude if args.exclude is not None else ["DLC"])
+    if note := library.skipped_note():
+        _err(f"note: {note}")
     labels = map_labels(library, queries)
     retrievers = args.retriever or list(COMPARED_RETRIEVERS)
     embedder = None if retrievers == ["bm25"] else args.model

@@ -32,8 +32,10 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Sequence
 
+from qa import config
 from qa.measure.appprocess import AppProcess
 from qa.measure.client import APIS, Readiness, SearchClient, TurnedAway, is_loopback_url, wait_until_ready
 from qa.measure.metrics import mean, percentile
@@ -304,6 +306,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before one request counts as failed (default: 30)")
     parser.add_argument("--ready-timeout", type=float, default=600.0, help="seconds to wait for the app's semantic model before giving up (default: 600)")
     parser.add_argument("--api", choices=APIS, default="json", help="what the clients ask: the JSON API /api/search (default) or Gradio's call API /gradio_api/call/search")
+    parser.add_argument("--eval-dir", metavar="DIR", help="folder of JSON Lines question sets whose questions join the pool (default: tests/eval of the checkout)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return parser
 
@@ -339,8 +342,14 @@ def run(args: argparse.Namespace) -> int:
     if args.url and (args.cache_size is not None or args.max_waiting is not None):
         log("qa loadtest: error: --cache-size and --max-waiting set up the app started here; they cannot change the app at --url")
         return 2
+    if args.eval_dir and not Path(args.eval_dir).is_dir():
+        log(f"qa loadtest: error: --eval-dir {args.eval_dir}: no such folder")
+        return 2
+    missing = None if args.eval_dir else config.absent_default(config.eval_dir())
+    if missing:
+        log(f"qa loadtest: note: {missing}; pass --eval-dir DIR to ask the evaluation questions too (asking STARD's, citations and bad inputs only)")
     app = None
-    pool = question_pool()
+    pool = question_pool(eval_folder=Path(args.eval_dir) if args.eval_dir else None)
     try:
         if args.url:
             url, pid = args.url, None

@@ -378,11 +378,14 @@ def open_corpus(
     corpus: str | Path | None, *, model: "Embedder | str | None" = "e5+use", progress: bool = True, abstain: bool = True, log: Callable[[str], None] = print
 ) -> Searcher:
     """A searcher over a corpus folder, folder of corpora or documents (default: ``$QA_CORPUS`` or the bundled
-    corpus), with its index in ``config.index_dir_for(corpus)``; ``model=None`` loads no model at all."""
+    corpus), with its index in ``config.index_dir_for(corpus)``; ``model=None`` loads no model at all. Documents
+    it skips are summed up in one note, as ``qa serve`` and ``qa index`` do."""
     from qa.corpus.library import default_corpus, load_library
     from qa.config import index_dir_for
 
     path = Path(corpus) if corpus else default_corpus()
     library = load_library(path, log=log, progress=progress)
+    if note := library.skipped_note():
+        log(f"note: {note}")
     return Searcher(library, embedder=model, index_dir=index_dir_for(path), abstain=abstain, log=log, progress=progress)
 

@@ -89,6 +89,7 @@ def _train(args: argparse.Namespace, fit_config: FitConfig) -> dict:
 
     from qa.corpus.library import load_library
     from qa.files import sha256_file
+    from qa.index.dense import cache_file
     from qa.measure.stard import load_queries, map_labels, split_of
     from qa.models import get_embedder
     from qa.models.adapter import QueryAdapter, save_adapter
@@ -112,12 +113,14 @@ def _train(args: argparse.Namespace, fit_config: FitConfig) -> dict:
 
     queries = [q for q in load_queries(queries_path) if split_of(q) == "dev"][: args.limit]
     library = load_library(library_path, log=_err, progress=progress, exclude=args.exclude if args.exclude is not None else ["DLC"])
+    if note := library.skipped_note():
+        _err(f"note: {note}")
     embedder = get_embedder(args.model)
     part, _ = adapted_part(embedder)
     missing = missing_vectors(library, embedder, index_dir)
     if missing > MAX_MISSING:
         raise ValueError(
-            f"the embedding cache in {index_dir / 'cache'} lacks {missing} of the library's article vectors; "
+            f"the embedding cache {cache_file(index_dir, embedder.model_id)} lacks {missing} of the library's article vectors; "
             "build the index first (qa stard --index-dir …): embedding them here would take an hour"
         )
     articles = article_vectors(library, embedder, index_dir, progress=progress)

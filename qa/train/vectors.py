@@ -17,7 +17,7 @@ import numpy as np
 from qa.corpus.library import title_key
 from qa.corpus.model import Regulation
 from qa.corpus.passages import Unit, units_of
-from qa.index.dense import EmbeddingCache, _safe
+from qa.index.dense import EmbeddingCache, _safe, cache_file
 from qa.models.embedders import Embedder, EnsembleEmbedder
 
 __all__ = ["ArticleKey", "Articles", "adapted_part", "article_vectors", "missing_vectors", "query_vectors"]
@@ -56,7 +56,7 @@ def _article_units(library: Sequence[Regulation]) -> list[tuple[Unit, str]]:
 
 
 def _cache(embedder: Embedder, index_dir: Path) -> EmbeddingCache:
-    return EmbeddingCache(index_dir / "cache" / f"{_safe(embedder.model_id)}.npz", dim=embedder.dim)
+    return EmbeddingCache(cache_file(index_dir, embedder.model_id), dim=embedder.dim)
 
 
 def missing_vectors(library: Sequence[Regulation], embedder: Embedder, index_dir: Path) -> int:
@@ -77,7 +77,7 @@ def article_vectors(
         pairs = [(u, t) for u, t in pairs if cache.key(t) in cache.vectors]
     texts = [t for _, t in pairs]
     if not texts:
-        raise ValueError(f"no article vectors in {index_dir / 'cache'} for model {embedder.model_id}")
+        raise ValueError(f"no article vectors in {cache_file(index_dir, embedder.model_id)} for model {embedder.model_id}")
     full = cache.encode(texts, embedder.encode_passages, progress=progress)
     _, columns = adapted_part(embedder)
     keys = [(title_key(library[u.regulation].title), u.article, u.suffix) for u, _ in pairs]

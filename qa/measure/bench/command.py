@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa import config
-from qa.measure.bench.corpora import parse_scales, scale_label
+from qa.measure.bench.corpora import FALLBACK_QUESTIONS, parse_scales, scale_label
 from qa.measure.bench.host import machine
 from qa.measure.bench.report import render, targets
 from qa.measure.bench.results import BenchReport, Build, Measure, ScaleEntry, Start, WorkerSpec
@@ -40,8 +40,14 @@ def run(args: argparse.Namespace) -> BenchReport:
     model = args.model
     library = Path(args.library) if args.library else config.library_dir()
     encoder = args.query_encoder or default_query_encoder() if "e5" in model else None
+    if args.eval_dir and not Path(args.eval_dir).is_dir():
+        raise ValueError(f"--eval-dir {args.eval_dir}: no such folder")
+    missing = None if args.eval_dir else config.absent_default(config.eval_dir())
+    if missing:
+        _err(f"bench: note: {missing}; pass --eval-dir DIR to time the evaluation questions (timing {len(FALLBACK_QUESTIONS)} built-in ones)")
     common = WorkerSpec(model=model, corpus=str(corpus), library=str(library), queries=queries, max_embed_minutes=args.max_embed_minutes,
-                        ann_sweep=args.ann_sweep, folder=str(index_root / f"bundled-{_model_name(model)}"), query_encoder=encoder)
+                        ann_sweep=args.ann_sweep, folder=str(index_root / f"bundled-{_model_name(model)}"), query_encoder=encoder,
+                        eval_dir=str(Path(args.eval_dir).resolve()) if args.eval_dir else None)
     started_on = machine()
     _err(f"bench: bundled corpus {corpus.name}, model {model}{f' (e5 questions: {encoder})' if encoder else ''}, {queries} questions per retriever")
     build = run_worker("build", common, Build, timeout=600)
@@ -88,6 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
     parser.add_argument("--query-encoder", choices=QUERY_ENCODERS, help="how e5 encodes questions (default: $QA_QUERY_ENCODER, else the product's default); passages always use torch")
     parser.add_argument("--queries", type=int, help="questions per retriever (default 300; 60 with --quick)")
+    parser.add_argument("--eval-dir", metavar="DIR", help="folder of JSON Lines question sets whose questions are timed (default: tests/eval of the checkout)")
     parser.add_argument("--corpus", help="the bundled corpus (default: corpus/anhui-nev-clusters or $QA_CORPUS)")
     parser.add_argument("--library", help="folder of regulations for --scale, loaded as the app loads a library (default: $QA_LIBRARY, else $QA_SHARED/regulations/library)")
     parser.add_argument("--index-root", help="where benchmark indexes and embedding caches live (default: index/bench)")
@@ -104,7 +111,7 @@ def run_args(args: argparse.Namespace) -> int:
         return serve_worker(*args.worker)
     try:
         report = run(args)
-    except ValueError as exc:  # QA_QUERY_ENCODER names no encoder
+    except ValueError as exc:  # QA_QUERY_ENCODER names no encoder, --eval-dir no folder
         _err(f"error: {exc}")
         return 2
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else render(report))

@@ -19,7 +19,7 @@ from qa.corpus.library import load_library
 from qa.corpus.model import Regulation
 from qa.measure.evaluate import load_questions
 
-__all__ = ["EVAL_TITLES", "load_regulations", "scale_library", "scale_label", "parse_scales", "questions"]
+__all__ = ["EVAL_TITLES", "FALLBACK_QUESTIONS", "load_regulations", "scale_library", "scale_label", "parse_scales", "questions"]
 
 #: Regulations of the evaluation sets: always part of a scale corpus, so its questions have answers.
 EVAL_TITLES = ("北京市自动驾驶汽车条例", "深圳经济特区人工智能产业促进条例", "浙江省数字经济促进条例")
@@ -77,8 +77,8 @@ def parse_scales(text: str | None) -> list[int | None]:
     return scales
 
 
-def questions(n: int) -> list[str]:
-    """``n`` questions: those of the evaluation sets in turn (cycled)."""
-    asked = [q.question for file in sorted(config.eval_dir().glob("*.jsonl")) for q in load_questions(file)]
+def questions(n: int, folder: Path | None = None) -> list[str]:
+    """``n`` questions: those of the evaluation sets in ``folder`` (default: tests/eval) in turn (cycled)."""
+    asked = [q.question for file in sorted((folder or config.eval_dir()).glob("*.jsonl")) for q in load_questions(file)]
     asked = asked or list(FALLBACK_QUESTIONS)
     return [asked[i % len(asked)] for i in range(n)]

@@ -54,6 +54,7 @@ class WorkerSpec:
     store: str | None = None
     approximate: bool | None = None
     query_encoder: str | None = None
+    eval_dir: str | None = None
     launched: float = 0.0
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -68,10 +67,10 @@ def _warm_cache(library: Sequence[Regulation], embedder: Embedder, folder: Path,
     resumes); stop after ``max_minutes``. Then seed the index folder's own cache from the store, so
     ``qa.index.dense.build`` embeds nothing. The store is never pruned: every scale reuses the others' vectors."""
     from qa.corpus.passages import units_of
-    from qa.index.dense import EmbeddingCache, _safe
+    from qa.index.dense import EmbeddingCache, cache_file
 
-    name = f"{_safe(embedder.model_id)}.npz"
-    cache = EmbeddingCache(store / name, dim=embedder.dim)
+    own = cache_file(folder, embedder.model_id)
+    cache = EmbeddingCache(store / own.name, dim=embedder.dim)
     texts = list(dict.fromkeys(t for _, t in units_of(library)))
     missing = [t for t in texts if EmbeddingCache.key(t) not in cache.vectors]
     started = time.perf_counter()
@@ -94,7 +93,7 @@ def _warm_cache(library: Sequence[Regulation], embedder: Embedder, folder: Path,
             return Warm(False, done, len(missing) - done, round(elapsed, 1))
     elapsed = time.perf_counter() - started
     keys = {EmbeddingCache.key(t) for t in texts}
-    seeded = EmbeddingCache(folder / "cache" / name, dim=embedder.dim)
+    seeded = EmbeddingCache(own, dim=embedder.dim)
     seeded.vectors = {k: v for k, v in cache.vectors.items() if k in keys}
     seeded.save()
     return Warm(True, done, 0, round(elapsed, 1), round(done / elapsed, 1) if done and elapsed else None)
@@ -217,7 +216,7 @@ def worker_measure(spec: WorkerSpec) -> Measure:
     vectors_mb = round(after_copy - after_searcher, 1)
     del extra
 
-    asked = questions(spec.queries)
+    asked = questions(spec.queries, _eval_folder(spec))
     # (The searchers above keep no answer cache, so repeated questions are measured, not remembered.)
     # Warm-up, in both languages: USE loads its weights lazily on its first call (~1.3 s), and with
     # e5+use only English questions call it.
@@ -252,17 +251,21 @@ def worker_measure(spec: WorkerSpec) -> Measure:
         index_load_s=round(index_load_s, 2), dense_top_k=top, faiss_search_ms=time_search(dense.index, vectors, top),
         ann=ann_recall(dense.index, vectors, spec.ann_sweep) if dense.manifest.get("kind") != "flat" else None,
         citations=_check_citations(searcher),
-        cache=_cache_run(library, embedder, folder, spec.queries) if spec.bundled else None,
+        cache=_cache_run(library, embedder, folder, spec.queries, _eval_folder(spec)) if spec.bundled else None,
     )
 
 
-def _cache_run(library: Sequence[Regulation], embedder: Embedder, folder: Path, asks: int) -> CacheRun:
+def _eval_folder(spec: WorkerSpec) -> Path | None:
+    return Path(spec.eval_dir) if spec.eval_dir else None
+
+
+def _cache_run(library: Sequence[Regulation], embedder: Embedder, folder: Path, asks: int, eval_folder: Path | None) -> CacheRun:
     """The answer cache on a repeated-question stream, through its own Searcher with the default cache
     (the latencies above stay uncached)."""
     from qa.search.searcher import Searcher
 
     cached = Searcher(library, embedder=embedder, index_dir=folder, background=False, log=lambda m: None, progress=False)
-    return run_stream(cached, repeated_stream(questions(max(asks, 100)), asks))
+    return run_stream(cached, repeated_stream(questions(max(asks, 100), eval_folder), asks))
 
 
 def _check_citations(searcher: Searcher) -> list[CitationCheck]:
@@ -307,11 +310,10 @@ def serve_worker(kind: str, spec: str) -> int:
 def run_worker(kind: str, spec: WorkerSpec, result: type[R], timeout: float) -> R:
     """Run one measurement in a fresh ``python -m qa.measure.bench`` process; its failure is the result's ``error``."""
     launched = to_json(spec) | {"launched": time.time()}
-    command = [sys.executable, "-m", "qa.measure.bench", "--worker", kind, json.dumps(launched, ensure_ascii=False)]
+    command = config.python_module("qa.measure.bench", "--worker", kind, json.dumps(launched, ensure_ascii=False))
     encoder = {"QA_QUERY_ENCODER": spec.query_encoder} if spec.query_encoder else {}
     try:
-        done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=timeout, cwd=config.ROOT,
-                              env={**os.environ, "PYTHONUNBUFFERED": "1", **encoder})
+        done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=timeout, env=config.child_env(PYTHONUNBUFFERED="1", **encoder))
     except subprocess.TimeoutExpired:
         return result(error=f"{kind} worker timed out after {timeout:.0f} s")
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
