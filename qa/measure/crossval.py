@@ -106,7 +106,8 @@ def _cell(summary: dict[str, Any], group: str, metric: str) -> float | None:
 COLUMNS = (
     ("para zh hit@3", "paraphrase/zh", "hit_at_3"),
     ("para en hit@3", "paraphrase/en", "hit_at_3"),
-    ("keyword hit@3", None, "keyword"),
+    ("kw zh hit@3", "keyword/zh", "hit_at_3"),
+    ("kw en hit@3", "keyword/en", "hit_at_3"),
     ("OOS zh abst", "out_of_scope/zh", "abstain_accuracy"),
     ("OOS en abst", "out_of_scope/en", "abstain_accuracy"),
     ("false abst", None, "false_abstain_rate"),
@@ -116,10 +117,7 @@ COLUMNS = (
 def _value(summary: dict[str, Any], group: str | None, metric: str) -> float | None:
     if group is not None:
         return _cell(summary, group, metric)
-    if metric == "keyword":
-        value = summary.get("by_kind", {}).get("keyword", {}).get("hit_at_3")
-    else:
-        value = summary.get(metric)
+    value = summary.get(metric)
     return value if isinstance(value, (int, float)) else None
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -116,6 +115,8 @@ class Searcher:
         self._active_lock = threading.Lock()
         self._refused = 0
         self.docs: list[tuple[int, Article]] = [(r, a) for r, reg in enumerate(self.library) for a in reg.articles]
+        # Per article, whether it states a quantity (qa.lang.quantity): ~6 µs an article, 0.35 s for the 58k library.
+        self.states_quantity = np.fromiter((states_quantity(a.text) for _, a in self.docs), bool, len(self.docs))
         self.lexical = load_lexical(self.library, index_dir, progress=progress, log=log)
         self.citations = Citations(self.library, [a for _, a in self.docs], self.lexical)
         self._embedder: Embedder | None = None
@@ -312,11 +313,6 @@ class Searcher:
         return replace(base, hits=tuple(hits[: prepared.k]), abstained=False)
 
     # ------------------------------------------------------------ steps
-
-    @cached_property
-    def states_quantity(self) -> np.ndarray:
-        """Per article, whether it states a quantity (:mod:`qa.lang.quantity`); made when a question first asks for one."""
-        return np.fromiter((states_quantity(a.text) for _, a in self.docs), bool, len(self.docs))
 
     def _abstained(self, base: Answer, prepared: Prepared, ranked: fusion.Ranked, abstention: Abstention) -> Answer:
         """No article answers: say so, and name the nearest one when it comes close (:data:`fusion.NEAR_MISS`
