@@ -72,6 +72,12 @@ def test_keys_chapters_and_statutes_per_article(index: LexicalIndex) -> None:
     assert LexicalIndex.build([STATUTE]).statute.tolist() == [0.0, 0.0, 0.0]  # one regulation: no prior
 
 
+def test_articles_stating_a_quantity_are_marked(index: LexicalIndex) -> None:
+    assert index.quantity.tolist() == [False, False, False, False]
+    fines = Regulation("fines", "罚款规定", (article(1, "处五万元以上罚款。"), article(2, "应当公示地址。")))
+    assert LexicalIndex.build([fines]).quantity.tolist() == [True, False]
+
+
 def test_context_is_the_title_and_chapter_in_a_collection(index: LexicalIndex) -> None:
     assert index.contexts == ["电池回收法 总则", "电池回收法 总则", "电池回收法 回收", "电池回收法实施条例"]
 

@@ -173,13 +173,13 @@ def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.05) -> t
     usable = [o for o in outcomes if o.question.kind != "citation"]
     chosen: dict[str, Any] = {}
     figures: dict[str, float] = {}
+    monolingual = Abstention().lexical_translated
     for lang in LANGS:
         group = [o for o in usable if o.question.lang == lang]
         if not group:
             continue
         scoped = [o for o in group if o.question.in_scope]
         oos = [o for o in group if not o.question.in_scope]
-        monolingual = Abstention().lexical_translated
         feasible: list[tuple[float, float, float, float]] = []
         for lexical in np.arange(0.2, 1.01, 0.05):
             for dense in np.arange(0.30, 0.95, 0.005):

@@ -45,7 +45,7 @@ def features(signals: "ArticleSignals", lang: str, cross_weight: float) -> np.nd
     if signals.dense is None or not keep.any():
         return np.zeros(len(FEATURES))
     dense = signals.evidence_dense()[keep].astype(np.float64)
-    coverage = _coverage(signals, lang, cross_weight)[keep]
+    coverage = signals.weighted_coverage(lang, cross_weight)[keep]
     lexical = signals.lexical[keep]
     order = np.argsort(-dense, kind="stable")
     best = int(order[0])
@@ -54,12 +54,6 @@ def features(signals: "ArticleSignals", lang: str, cross_weight: float) -> np.nd
     agree = float(lexical.any() and int(np.argmax(lexical)) == best)
     role = float((signals.role_match[keep] > 1).any())
     return np.array([float(dense[best]), float(dense[best]) - second, spread, float(coverage.max()), float(coverage[best]), agree, role])
-
-
-def _coverage(signals: "ArticleSignals", lang: str, cross_weight: float) -> np.ndarray:
-    if lang != "en" or signals.cross is None:
-        return signals.coverage
-    return np.where(signals.cross, signals.coverage * cross_weight, signals.coverage)
 
 
 @dataclass(frozen=True)

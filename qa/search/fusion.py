@@ -254,12 +254,15 @@ class ArticleSignals:
         return _dense(self) if self.dense_base is None else self.dense_base
 
     def coverage_in(self, lang: str, abstention: "Abstention") -> np.ndarray:
-        """The coverage that evidence uses: an English question's coverage through its Chinese renderings
-        counts ``abstention.cross_weight`` of coverage of our translation's words (dictionary senses match
-        more loosely)."""
+        """The coverage that evidence uses (:meth:`weighted_coverage` with ``abstention.cross_weight``)."""
+        return self.weighted_coverage(lang, abstention.cross_weight)
+
+    def weighted_coverage(self, lang: str, cross_weight: float) -> np.ndarray:
+        """Coverage where an English question's coverage through its Chinese renderings counts ``cross_weight``
+        of coverage of our translation's words (dictionary senses match more loosely)."""
         if lang != "en" or self.cross is None:
             return self.coverage
-        return np.where(self.cross, self.coverage * abstention.cross_weight, self.coverage)
+        return np.where(self.cross, self.coverage * cross_weight, self.coverage)
 
     def translated(self, lang: str) -> np.ndarray:
         """The articles where an English question's coverage was measured on our translation (every article

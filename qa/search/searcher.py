@@ -23,7 +23,7 @@ from qa.corpus.model import Article, Regulation, citation_zh
 from qa.index.lexical import Terms
 from qa.index.lexical import load_or_build as load_lexical
 from qa.lang.cite import find_citation
-from qa.lang.quantity import asks_quantity, states_quantity
+from qa.lang.quantity import asks_quantity
 from qa.lang.roles import question_roles, residual
 from qa.lang.text import clean_question, detect_lang
 from qa.models.batcher import MAX_WAITING, BatchingEmbedder, Busy
@@ -115,8 +115,6 @@ class Searcher:
         self._active_lock = threading.Lock()
         self._refused = 0
         self.docs: list[tuple[int, Article]] = [(r, a) for r, reg in enumerate(self.library) for a in reg.articles]
-        # Per article, whether it states a quantity (qa.lang.quantity): ~6 µs an article, 0.35 s for the 58k library.
-        self.states_quantity = np.fromiter((states_quantity(a.text) for _, a in self.docs), bool, len(self.docs))
         self.lexical = load_lexical(self.library, index_dir, progress=progress, log=log)
         self.citations = Citations(self.library, [a for _, a in self.docs], self.lexical)
         self._embedder: Embedder | None = None
@@ -276,7 +274,7 @@ class Searcher:
         dense, dense_base, paragraph_scores = self._dense_scores(text, limit) if used != "bm25" else (None, None, {})
         role_match = self.lexical.role_match(roles, rest, enough)
         cross = self.lexical.untranslated if chinese else None
-        quantity = self.states_quantity if asks_quantity(text) else None
+        quantity = self.lexical.quantity if asks_quantity(text) else None
         signals = ArticleSignals(keep, np.where(keep, lexical, 0), np.where(keep, covered, 0), dense, self.lexical.statute, role_match, cross, dense_base, quantity)
         # Highlighting looks for the Chinese terms too: they are what an untranslated article contains.
         return Prepared(base, None, k, chapter, used, tuple(cited), tuple(notes), terms + chinese, front, limit, signals, paragraph_scores)
