@@ -66,7 +66,7 @@ ENVIRONMENT: dict[str, str] = {
     "QA_QUERY_THREADS": "threads of the ONNX e5 query encoder (default: every core; give replicas sharing a host fewer)",
     "QA_CACHE_SIZE": "answers the app keeps for repeated questions; 0 turns the cache off (default: 1024)",
     "QA_MAX_WAITING": "questions the app lets wait for its semantic model before answering 'busy, try again' (default: 64)",
-    "QA_ADAPTER": "query adapter folder for the model names ending in +adapter (default: the bundled qa/models/adapters/stard-e5)",
+    "QA_ADAPTER": "query adapter folder for the model names ending in +adapter and for e5+use over a collection of regulations; off leaves collections without one (default: the bundled qa/models/adapters/stard-e5)",
 }
 
 
@@ -160,9 +160,12 @@ def index_dir_for(corpus: str | os.PathLike[str]) -> Path:
     return index_root() / f"{resolved.stem[:40]}-{digest}"
 
 
-def adapter_dir() -> Path:
-    """The query adapter of the ``…+adapter`` models: ``$QA_ADAPTER``, else the one shipped in the package."""
+def adapter_dir() -> Path | None:
+    """The query adapter of the ``…+adapter`` models and of collections: ``$QA_ADAPTER``, else the one shipped in
+    the package; None for ``QA_ADAPTER=off``."""
     override = _env("QA_ADAPTER")
+    if override and override.strip().lower() == "off":
+        return None
     return Path(override).expanduser() if override else Path(__file__).resolve().parent / "models" / "adapters" / "stard-e5"
 
 

@@ -33,6 +33,28 @@ def test_linear_and_low_rank_maps_give_unit_rows() -> None:
     np.testing.assert_allclose(np.linalg.norm(low.apply(q), axis=1), 1.0, atol=1e-5)
 
 
+def test_strength_scales_the_learned_update() -> None:
+    q = unit_rows(6, 8)
+    rng = np.random.default_rng(4)
+    adapter = QueryAdapter(rng.normal(size=8).astype(np.float32), delta=rng.normal(size=(8, 8)).astype(np.float32))
+    assert adapter.strength == 1.0
+    np.testing.assert_allclose(adapter.with_strength(0.0).apply(q), q, atol=1e-6)
+    half = q + 0.5 * (adapter.bias + q @ adapter.delta)  # type: ignore[operator]
+    np.testing.assert_allclose(adapter.with_strength(0.5).apply(q), half / np.linalg.norm(half, axis=1, keepdims=True), atol=1e-5)
+    np.testing.assert_allclose(adapter.with_strength(1.0).apply(q), adapter.apply(q))
+
+
+def test_strength_is_kept_in_the_manifest_and_checked(tmp_path: Path) -> None:
+    adapter = QueryAdapter(np.ones(4, np.float32), delta=np.eye(4, dtype=np.float32)).with_strength(0.25)
+    folder = save_adapter(adapter, tmp_path / "a")
+    assert load_adapter(folder).strength == 0.25
+    manifest = json.loads((folder / MANIFEST).read_text())
+    for bad in (1.5, -0.1, "half", True):
+        (folder / MANIFEST).write_text(json.dumps({**manifest, "strength": bad}))
+        with pytest.raises(AdapterError, match="strength"):
+            load_adapter(folder)
+
+
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     adapter = QueryAdapter(rng.normal(size=8).astype(np.float32), down=rng.normal(size=(8, 2)).astype(np.float32), up=rng.normal(size=(2, 8)).astype(np.float32), manifest={"kind": "lowrank", "seed": 3})
@@ -124,3 +146,54 @@ def test_the_adapter_orders_articles_but_abstention_reads_the_base_cosines(tmp_p
         assert (x.abstained, x.signals["dense"], x.confidence) == (y.abstained, y.signals["dense"], y.confidence)
         reordered += int(np.argmax(b.signals.dense) != np.argmax(a.signals.dense))  # type: ignore[arg-type]
     assert reordered, "the adapter should change some article order"
+
+
+def test_the_default_model_gains_the_adapter_over_a_collection_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from qa.models.adapter import library_model
+
+    monkeypatch.delenv("QA_ADAPTER", raising=False)
+    assert library_model("e5+use", 1) == "e5+use"
+    assert library_model("e5+use", 2) == "e5+use+adapter"
+    assert library_model("gemma", 1333) == "gemma" and library_model("e5+use+adapter", 1) == "e5+use+adapter"
+    monkeypatch.setenv("QA_ADAPTER", "off")
+    assert library_model("e5+use", 1333) == "e5+use"
+    with pytest.raises(AdapterError, match="QA_ADAPTER=off"):
+        from qa.models.adapter import adapted
+
+        adapted("e5+use")
+
+
+def test_the_shipped_adapter_loads_with_the_strength_qa_train_chose(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa import config
+
+    monkeypatch.delenv("QA_ADAPTER", raising=False)
+    folder = config.adapter_dir()
+    assert folder is not None
+    adapter = load_adapter(folder)
+    assert adapter.manifest["strength_chosen_by"] == "leave-laws-out" and adapter.strength == adapter.manifest["strength"]
+    laws_out = adapter.manifest["metrics"]["leave_laws_out"]
+    assert all(laws_out["adapted"][f] >= laws_out["base"][f] for f in ("recall_at_10", "recall_at_100", "hit_at_1"))
+
+
+def test_a_broken_adapter_leaves_a_collection_on_the_base_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import qa.models
+    from qa.corpus.library import default_corpus, load_library
+    from qa.search import Searcher
+
+    asked: list[str] = []
+
+    def fake(name: str) -> HashEmbedder:
+        asked.append(name)
+        if name.endswith("+adapter"):
+            raise AdapterError("no adapter manifest at /nowhere")
+        return HashEmbedder(dim=16)
+
+    monkeypatch.setattr(qa.models, "get_embedder", fake)
+    regulation = load_library(default_corpus(), log=lambda m: None)[0]
+    said: list[str] = []
+    searcher = Searcher([regulation, regulation], embedder="e5+use", index_dir=tmp_path / "index", log=said.append, progress=False)
+    assert asked == ["e5+use+adapter", "e5+use"] and searcher.dense_ready
+    assert any("the query adapter is not used (no adapter manifest at /nowhere)" in line for line in said)
+    asked.clear()
+    Searcher([regulation], embedder="e5+use", index_dir=tmp_path / "one", log=said.append, progress=False)
+    assert asked == ["e5+use"]

@@ -16,7 +16,7 @@ import pytest
 from qa.cli import main
 from qa.corpus.library import load_library
 from qa.models.adapter import load_adapter
-from qa.train.evaluate import DenseScores, law_groups, pooled, rows_of, score, Comparison
+from qa.train.evaluate import STRENGTHS, Comparison, DenseScores, choose_strength, law_groups, pooled, rows_of, score
 from qa.train.fit import FitConfig, fit, nearest
 from qa.train.pairs import Pair, mined_pairs
 from qa.train.vectors import Articles
@@ -104,6 +104,15 @@ def test_pooled_weights_by_questions() -> None:
     assert pooled([Comparison("x", a, a), Comparison("y", b, b)], "adapted").recall_at_10 == 0.25
 
 
+def test_strength_is_the_strongest_no_worse_than_the_base_on_laws_never_seen() -> None:
+    base = DenseScores(10, 0.5, 0.8, 0.3, 0.4)
+    worse, better = DenseScores(10, 0.45, 0.75, 0.25, 0.35), DenseScores(10, 0.55, 0.82, 0.3, 0.45)
+    scaled = {0.25: better, 0.5: better, 0.75: worse, 1.0: worse}
+    assert choose_strength([Comparison("g", base, worse, scaled)]) == 0.5
+    assert choose_strength([Comparison("g", base, worse, {s: worse for s in STRENGTHS})]) == 0.0
+    assert pooled([Comparison("g", base, worse, scaled)], "adapted", 0.5) == better
+
+
 def test_mining_finds_definitions_opening_sentences_and_citations() -> None:
     from qa import config
 
@@ -143,6 +152,8 @@ def test_qa_train_on_a_tiny_sample(tiny_sample: tuple[Path, Path], tmp_path: Pat
     manifest = json.loads(captured.out)
     assert manifest["base_model_id"] == "hash-char123-256" and manifest["data"]["stard_split"] == "dev"
     assert 0 < manifest["data"]["stard_questions"] <= 40 and {"dev_in_sample", "leave_laws_out"} <= manifest["metrics"].keys()
+    assert manifest["strength_chosen_by"] == "leave-laws-out" and manifest["strength"] in (0.0, *STRENGTHS)
+    assert set(manifest["metrics"]["leave_laws_out"]["scaled"]) == {str(s) for s in STRENGTHS}
     adapter = load_adapter(tmp_path / "adapter")
     assert adapter.delta is not None and adapter.delta.shape == (256, 256)
     assert main(argv) == 0  # resumed from the finished state: same tensors
@@ -156,3 +167,5 @@ def test_qa_train_mistakes_are_one_line(tiny_sample: tuple[Path, Path], tmp_path
     assert err.startswith("error: STARD library not found") and err.count("\n") == 1
     assert main(["train", "--library", str(library), "--queries", str(queries), "--model", "hash", "--rounds", "0", "--out", str(tmp_path / "a")]) == 2
     assert "--rank and --rounds" in capsys.readouterr().err
+    assert main(["train", "--library", str(library), "--queries", str(queries), "--model", "hash", "--strength", "2", "--out", str(tmp_path / "a")]) == 2
+    assert capsys.readouterr().err == "error: --strength must be from 0 to 1, not 2.0\n"

@@ -137,9 +137,7 @@ class Searcher:
 
         try:
             if isinstance(embedder, str):
-                from qa.models import get_embedder
-
-                embedder = get_embedder(embedder)
+                embedder = self._embedder_for(embedder)
             folder = index_dir or config.index_root() / "default"
             dense = load_dense(self.library, embedder, folder, progress=progress, log=self.log, digest=self.lexical.corpus_hash)
             doc_of = self.citations.doc_of
@@ -153,6 +151,21 @@ class Searcher:
             self.log(f"warning: {self._dense_error}")
         finally:
             self._ready.set()
+
+    def _embedder_for(self, name: str) -> "Embedder":
+        """The model called ``name``; over a collection the default gains the query adapter
+        (:func:`qa.models.adapter.library_model`), and a broken adapter leaves it without one, saying why."""
+        from qa.models import get_embedder
+        from qa.models.adapter import AdapterError, library_model
+
+        chosen = library_model(name, len(self.library))
+        try:
+            return get_embedder(chosen)
+        except AdapterError as exc:
+            if chosen == name:
+                raise
+            self.log(f"warning: the query adapter is not used ({exc})")
+            return get_embedder(name)
 
     @property
     def keyword_abstention(self) -> Abstention:

@@ -59,6 +59,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, help="only the first N dev questions (quick runs)")
     p.add_argument("--cv", type=int, default=0, metavar="FOLDS", help="also cross-validate on the dev questions in FOLDS folds")
     p.add_argument("--leave-laws-out", type=int, default=0, metavar="GROUPS", help="also run the leave-laws-out check with GROUPS groups of laws")
+    p.add_argument(
+        "--strength", type=float, help="share of the learned update applied, 0 to 1 (default: with --leave-laws-out the strongest "
+        "at which that check is no worse than the base model, else 1)"
+    )
     p.add_argument("--fresh", action="store_true", help="ignore training state left in --work-dir")
     p.add_argument("--json", action="store_true", help="print the manifest as JSON (no progress bars)")
 
@@ -71,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         fit_config = FitConfig(kind=args.kind, rank=args.rank, rounds=args.rounds, seed=args.seed)
         if min(args.rank, args.rounds) < 1 or min(args.cv, args.leave_laws_out, args.mined_per_law) < 0:
             raise ValueError("--rank and --rounds must be at least 1; --cv, --leave-laws-out and --mined-per-law not negative")
+        if args.strength is not None and not 0 <= args.strength <= 1:
+            raise ValueError(f"--strength must be from 0 to 1, not {args.strength}")
         manifest = _train(args, fit_config)
     except (ValueError, AdapterError) as exc:
         _err(f"error: {exc}")
@@ -93,7 +99,7 @@ def _train(args: argparse.Namespace, fit_config: FitConfig) -> dict:
     from qa.measure.stard import load_queries, map_labels, split_of
     from qa.models import get_embedder
     from qa.models.adapter import QueryAdapter, save_adapter
-    from qa.train.evaluate import cross_validate, leave_laws_out, pooled, rows_of, score
+    from qa.train.evaluate import STRENGTHS, choose_strength, cross_validate, leave_laws_out, pooled, rows_of, score
     from qa.train.fit import data_hash, fit
     from qa.train.pairs import mined_pairs, stard_pairs
     from qa.train.vectors import adapted_part, article_vectors, missing_vectors, query_vectors
@@ -133,19 +139,26 @@ def _train(args: argparse.Namespace, fit_config: FitConfig) -> dict:
     adapter = fit(vectors, rows, articles.vectors, fit_config, state_dir=state_dir, progress=progress, log=_err)
 
     stard = [i for i, p in enumerate(pairs) if p.source == "stard"]
-    metrics: dict[str, object] = {
-        "dev_in_sample": {"base": asdict(score([pairs[i] for i in stard], vectors[stard], articles)), "adapted": asdict(score([pairs[i] for i in stard], vectors[stard], articles, adapter))}
-    }
     log = (lambda m: None) if args.json else _err
+    checks: dict[str, list] = {}
     for name, n, check in (("cv", args.cv, cross_validate), ("leave_laws_out", args.leave_laws_out, leave_laws_out)):
         if n:
-            results = check(pairs, vectors, articles, fit_config, n, log=log)
-            metrics[name] = {"base": asdict(pooled(results, "base")), "adapted": asdict(pooled(results, "adapted")), "parts": [r.to_dict() for r in results]}
+            checks[name] = check(pairs, vectors, articles, fit_config, n, log=log)
+    chosen = args.strength if args.strength is not None else choose_strength(checks["leave_laws_out"]) if "leave_laws_out" in checks else 1.0
+    adapter = adapter.with_strength(chosen)
+    dev = [pairs[i] for i in stard]
+    metrics: dict[str, object] = {"dev_in_sample": {"base": asdict(score(dev, vectors[stard], articles)), "adapted": asdict(score(dev, vectors[stard], articles, adapter))}}
+    for name, results in checks.items():
+        scaled = {str(s): asdict(pooled(results, "adapted", s)) for s in STRENGTHS}
+        adapted = asdict(pooled(results, "base")) if chosen == 0 else asdict(pooled(results, "adapted", chosen)) if chosen in STRENGTHS else None
+        metrics[name] = {"base": asdict(pooled(results, "base")), "adapted": adapted, "scaled": scaled, "parts": [r.to_dict() for r in results]}
     manifest = {
         "base_model_id": part.model_id,
         "index_model_id": embedder.model_id,
         "kind": fit_config.kind,
         "languages": ["zh"],
+        "strength": chosen,
+        "strength_chosen_by": "--strength" if args.strength is not None else "leave-laws-out" if "leave_laws_out" in checks else "default",
         "seed": fit_config.seed,
         "config": asdict(fit_config),
         "data": {

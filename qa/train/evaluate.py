@@ -7,11 +7,15 @@ product's own Searcher, once per final variant):
 - :func:`leave_laws_out`: laws split into groups; each group's questions scored by an adapter trained
   with *every* pair naming one of its laws removed (STARD's and mined ones). An adapter that only learned
   which laws STARD asks about can do no better than the base model here; it must not do worse.
+
+Both score each adapter at every :data:`STRENGTHS` (its learned update scaled down toward the base model), and
+:func:`choose_strength` takes the strongest at which the leave-laws-out check is no worse than the base: the
+shrinkage keeps what transfers and gives back what was only a preference for STARD's laws.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
@@ -22,7 +26,10 @@ from qa.train.fit import FitConfig, Rows, fit, nearest
 from qa.train.pairs import Pair
 from qa.train.vectors import Articles
 
-__all__ = ["DenseScores", "Comparison", "score", "rows_of", "cross_validate", "leave_laws_out", "law_groups"]
+__all__ = ["DenseScores", "Comparison", "STRENGTHS", "score", "rows_of", "cross_validate", "leave_laws_out", "law_groups", "pooled", "choose_strength"]
+
+#: Strengths every held-out adapter is scored at (1.0: as trained).
+STRENGTHS = (0.25, 0.5, 0.75, 1.0)
 
 
 @dataclass(frozen=True)
@@ -36,14 +43,17 @@ class DenseScores:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The same questions ranked by the base model and by an adapter trained without them."""
+    """The same questions ranked by the base model and by an adapter trained without them (``adapted``, as
+    trained; ``scaled``, at each strength of :data:`STRENGTHS`)."""
 
     name: str
     base: DenseScores
     adapted: DenseScores
+    scaled: dict[float, DenseScores] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "base": asdict(self.base), "adapted": asdict(self.adapted)}
+        scaled = {str(k): asdict(v) for k, v in self.scaled.items()}
+        return {"name": self.name, "base": asdict(self.base), "adapted": asdict(self.adapted)} | ({"scaled": scaled} if scaled else {})
 
 
 def score(pairs: Sequence[Pair], vectors: np.ndarray, articles: Articles, adapter: QueryAdapter | None = None) -> DenseScores:
@@ -80,6 +90,11 @@ def rows_of(pairs: Sequence[Pair], indices: Sequence[int], articles: Articles, m
 Trainer = Callable[[Rows], QueryAdapter]
 
 
+def _compare(name: str, pairs: Sequence[Pair], vectors: np.ndarray, articles: Articles, adapter: QueryAdapter) -> Comparison:
+    scaled = {s: score(pairs, vectors, articles, adapter.with_strength(s)) for s in STRENGTHS}
+    return Comparison(name, score(pairs, vectors, articles), scaled[1.0], scaled)
+
+
 def _trainer(vectors: np.ndarray, articles: Articles, config: FitConfig) -> Trainer:
     return lambda rows: fit(vectors, rows, articles.vectors, config, log=lambda m: None)
 
@@ -93,7 +108,7 @@ def cross_validate(pairs: Sequence[Pair], vectors: np.ndarray, articles: Article
         rest = [i for i, p in enumerate(pairs) if not (p.source == "stard" and (p.id // 5) % folds == fold)]
         adapter = train(rows_of(pairs, rest, articles, config.mined_weight))
         chosen = [pairs[i] for i in test]
-        results.append(Comparison(f"fold {fold + 1}", score(chosen, vectors[test], articles), score(chosen, vectors[test], articles, adapter)))
+        results.append(_compare(f"fold {fold + 1}", chosen, vectors[test], articles, adapter))
         log(f"cv fold {fold + 1}/{folds}: {results[-1].to_dict()}")
     return results
 
@@ -122,14 +137,24 @@ def leave_laws_out(pairs: Sequence[Pair], vectors: np.ndarray, articles: Article
         adapter = train(rows_of(pairs, rest, articles, config.mined_weight))
         chosen = [pairs[i] for i in test]
         name = f"group {n}: {len(laws)} laws ({', '.join(sorted(laws)[:3])}{' …' if len(laws) > 3 else ''})"
-        results.append(Comparison(name, score(chosen, vectors[test], articles), score(chosen, vectors[test], articles, adapter)))
+        results.append(_compare(name, chosen, vectors[test], articles, adapter))
         log(f"leave-laws-out {n}/{groups}: {results[-1].to_dict()}")
     return results
 
 
-def pooled(results: Sequence[Comparison], which: str) -> DenseScores:
-    """Question-weighted mean of the folds' or groups' scores (``which`` = "base" or "adapted")."""
-    parts = [getattr(r, which) for r in results if r.base.questions]
+def pooled(results: Sequence[Comparison], which: str, strength: float | None = None) -> DenseScores:
+    """Question-weighted mean of the folds' or groups' scores (``which`` = "base" or "adapted"; with ``strength``,
+    the adapted scores at that strength)."""
+    parts = [getattr(r, which) if strength is None or which == "base" else r.scaled[strength] for r in results if r.base.questions]
     n = sum(s.questions for s in parts)
     avg = lambda f: round(sum(getattr(s, f) * s.questions for s in parts) / n, 4) if n else float("nan")  # noqa: E731
     return DenseScores(n, avg("recall_at_10"), avg("recall_at_100"), avg("hit_at_1"), avg("mrr"))
+
+
+def choose_strength(results: Sequence[Comparison]) -> float:
+    """The strongest of :data:`STRENGTHS` at which the leave-laws-out ``results`` are no worse than the base model
+    on pooled recall@10, recall@100 and hit@1 (0.0, the base model itself, when none is)."""
+    base = pooled(results, "base")
+    fields = ("recall_at_10", "recall_at_100", "hit_at_1")
+    fine = [s for s in STRENGTHS if all(getattr(pooled(results, "adapted", s), f) >= getattr(base, f) for f in fields)]
+    return max(fine, default=0.0)

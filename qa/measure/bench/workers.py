@@ -193,12 +193,13 @@ def worker_measure(spec: WorkerSpec) -> Measure:
 
     from qa.index.dense import load
     from qa.models import get_embedder
+    from qa.models.adapter import library_model
     from qa.search.searcher import Searcher
 
     base, _ = rss_mb()
     library, _ = _load_corpus(spec)
     after_corpus, _ = rss_mb()
-    embedder = get_embedder(spec.model)
+    embedder = get_embedder(library_model(spec.model, len(library)))  # as the Searcher would choose
     embedder.encode_queries(["预热"])
     after_model, _ = rss_mb()
     folder = Path(spec.folder)
