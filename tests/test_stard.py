@@ -388,3 +388,10 @@ def test_bm25_over_the_national_library_sanity() -> None:
     bm25 = report.scores["bm25"]
     assert bm25.recall_at_100 > 0.4
     assert bm25.recall_at_100 >= bm25.recall_at_10 >= bm25.recall_at_5
+
+
+def test_report_leaves_out_a_split_no_question_belongs_to() -> None:
+    labels = LabelMap({"个体工商户条例第二条": ("个体工商户条例", 2, 0)}, {}, 1)
+    report = run(FakeSearcher({"a": [("个体工商户条例", 2, 0)]}), [Query(4, "a", ("个体工商户条例第二条",))], labels, ("bm25",))  # type: ignore[arg-type]
+    text = format_report(report)
+    assert "held-out (1 questions)" in text and "dev (" not in text

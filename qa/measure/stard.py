@@ -232,6 +232,8 @@ def format_report(report: Report) -> str:
     ]
     for name, scores in [("all", report.scores)] + [(s, v) for s, v in report.by_split.items()]:
         n = next(iter(scores.values())).questions if scores else 0
+        if not n and name != "all":
+            continue  # a split none of the asked questions belong to (--split held-out)
         lines += ["", f"{name} ({n} questions)", "retriever  R@5    R@10   R@100  hit@1  MRR@10  p50 ms  p95 ms"]
         lines += [
             f"{s.retriever:<9}  {s.recall_at_5:.3f}  {s.recall_at_10:.3f}  {s.recall_at_100:.3f}  {s.hit_at_1:.3f}  {s.mrr:.3f}   {s.p50_ms:>6.1f}  {s.p95_ms:>6.1f}"
