@@ -27,7 +27,7 @@ from qa.corpus.model import Regulation  # noqa: E402
 from qa.measure.crossval import load_sets  # noqa: E402
 from qa.measure.evaluate import Question, load_questions  # noqa: E402
 from qa.models.adapter import library_model  # noqa: E402
-from qa.search import Searcher  # noqa: E402
+from qa.search import Ranking, Searcher  # noqa: E402
 
 KINDS = ("paraphrase", "keyword")
 
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="e5+use", help="embedding model, as for qa eval")
     parser.add_argument("--k", type=int, default=3, help="hit@k (default: 3, as qa eval reports)")
     parser.add_argument("--index-dir", default=str(ROOT / "index/eval-collection"))
+    parser.add_argument("--hybrid-weight", type=float, help="dense share of the hybrid score (default: the product's)")
     args = parser.parse_args(argv)
     sets = load_sets(args.sets, log=lambda m: print(m, file=sys.stderr))
     if len(sets) < 2:
@@ -49,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         (regulation,) = load_library(s.corpus, log=lambda m: None)
         regulations.append(regulation)
         asked.append((s.name, regulation, [q for q in load_questions(s.questions) if q.kind in KINDS]))
-    searcher = Searcher(regulations, embedder=args.model, index_dir=Path(args.index_dir), abstain=False, log=lambda m: print(m, file=sys.stderr))
+    ranking = Ranking(hybrid_weight=args.hybrid_weight) if args.hybrid_weight is not None else None
+    searcher = Searcher(regulations, embedder=args.model, index_dir=Path(args.index_dir), ranking=ranking, abstain=False, log=lambda m: print(m, file=sys.stderr))
     model = library_model(args.model, len(regulations))
     hits: dict[tuple[str, str], list[bool]] = defaultdict(list)
     per_set: dict[str, list[bool]] = defaultdict(list)
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             if q.kind == "paraphrase":
                 per_set[f"{name} {q.lang}"].append(hit)
     print(f"{len(regulations)} regulations as one collection, {len(searcher.docs)} articles; model {model}; "
-          f"ranking only, hit@{args.k}")
+          f"hybrid weight {searcher.ranking.hybrid_weight}; ranking only, hit@{args.k}")
     for (kind, lang), flags in sorted(hits.items()):
         print(f"  {kind:<10} {lang}  n={len(flags):<4} hit@{args.k} {sum(flags) / len(flags):.3f}")
     print("  paraphrase per set:")

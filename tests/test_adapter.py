@@ -197,3 +197,15 @@ def test_a_broken_adapter_leaves_a_collection_on_the_base_model(monkeypatch: pyt
     asked.clear()
     Searcher([regulation], embedder="e5+use", index_dir=tmp_path / "one", log=said.append, progress=False)
     assert asked == ["e5+use"]
+
+
+def test_an_adapter_given_to_adapted_is_used_even_with_qa_adapter_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cross-validation sweep (bench/adapter_fusion_cv.py) hands each fold's adapter in directly."""
+    import qa.models.embedders as embedders
+    from qa.models.adapter import adapted
+
+    monkeypatch.setenv("QA_ADAPTER", "off")
+    monkeypatch.setattr(embedders, "get_embedder", lambda name: HashEmbedder(dim=16))
+    adapter = QueryAdapter(np.ones(16, np.float32), delta=np.zeros((16, 16), np.float32), manifest={"languages": ["zh"]})
+    model = adapted("e5", adapter)
+    assert isinstance(model, AdaptedEmbedder) and model.adapter is adapter

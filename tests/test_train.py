@@ -16,7 +16,7 @@ import pytest
 from qa.cli import main
 from qa.corpus.library import load_library
 from qa.models.adapter import load_adapter
-from qa.train.evaluate import STRENGTHS, Comparison, DenseScores, choose_strength, law_groups, pooled, rows_of, score
+from qa.train.evaluate import STRENGTHS, Comparison, DenseScores, choose_strength, fold_of, law_groups, pooled, rows_of, score
 from qa.train.fit import FitConfig, fit, nearest
 from qa.train.pairs import Pair, mined_pairs
 from qa.train.vectors import Articles
@@ -91,6 +91,12 @@ def test_rows_expand_golds_and_weight_mined_pairs() -> None:
     rows = rows_of(pairs, [0, 1], articles, 0.25)
     assert rows.query.tolist() == [0, 0, 1] and rows.target.tolist() == [1, 2, 3]
     assert rows.golds[0] == frozenset({1, 2}) and rows.weight.tolist() == [1.0, 1.0, 0.25]
+
+
+def test_folds_spread_dev_ids_evenly_and_mined_pairs_always_train() -> None:
+    dev = [i for i in range(100) if i % 5]
+    counts = [sum(fold_of(Pair("q", (), "stard", i), 5) == f for i in dev) for f in range(5)]
+    assert counts == [16] * 5 and fold_of(Pair("m", (), "sentence"), 5) is None
 
 
 def test_law_groups_partition_the_laws_by_question_count() -> None:

@@ -142,15 +142,16 @@ def library_model(name: str, regulations: int) -> str:
     return "e5+use+adapter" if name == "e5+use" and regulations > 1 and config.adapter_dir() is not None else name
 
 
-def adapted(base: str) -> Embedder:
-    """``get_embedder(base)`` with the adapter of :func:`qa.config.adapter_dir` on its e5 questions."""
+def adapted(base: str, adapter: QueryAdapter | None = None) -> Embedder:
+    """``get_embedder(base)`` with ``adapter`` (default: the one of :func:`qa.config.adapter_dir`) on its e5 questions."""
     from qa import config
     from qa.models.embedders import ENSEMBLE_WEIGHTS, EnsembleEmbedder, get_embedder
 
-    folder = config.adapter_dir()
-    if folder is None:
-        raise AdapterError(f"QA_ADAPTER=off: model {base}+adapter needs an adapter folder")
-    adapter = load_adapter(folder)
+    if adapter is None:
+        folder = config.adapter_dir()
+        if folder is None:
+            raise AdapterError(f"QA_ADAPTER=off: model {base}+adapter needs an adapter folder")
+        adapter = load_adapter(folder)
     if base == "e5+use":
         return EnsembleEmbedder(AdaptedEmbedder(get_embedder("e5"), adapter), get_embedder("use"), ENSEMBLE_WEIGHTS)
     if base == "e5":

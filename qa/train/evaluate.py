@@ -26,7 +26,7 @@ from qa.train.fit import FitConfig, Rows, fit, nearest
 from qa.train.pairs import Pair
 from qa.train.vectors import Articles
 
-__all__ = ["DenseScores", "Comparison", "STRENGTHS", "score", "rows_of", "cross_validate", "leave_laws_out", "law_groups", "pooled", "choose_strength"]
+__all__ = ["DenseScores", "Comparison", "STRENGTHS", "score", "rows_of", "fold_of", "cross_validate", "leave_laws_out", "law_groups", "pooled", "choose_strength"]
 
 #: Strengths every held-out adapter is scored at (1.0: as trained).
 STRENGTHS = (0.25, 0.5, 0.75, 1.0)
@@ -99,13 +99,19 @@ def _trainer(vectors: np.ndarray, articles: Articles, config: FitConfig) -> Trai
     return lambda rows: fit(vectors, rows, articles.vectors, config, log=lambda m: None)
 
 
+def fold_of(pair: Pair, folds: int) -> int | None:
+    """The cross-validation fold of a STARD pair, by question id (dev ids skip every fifth: ``id // 5`` spreads
+    them evenly); None for a mined pair, which always trains."""
+    return (pair.id // 5) % folds if pair.source == "stard" else None
+
+
 def cross_validate(pairs: Sequence[Pair], vectors: np.ndarray, articles: Articles, config: FitConfig, folds: int = 5, *, log: Callable[[str], None] = print) -> list[Comparison]:
     """STARD questions in ``folds`` folds by id; mined pairs always train. One Comparison per fold."""
     train = _trainer(vectors, articles, config)
     results = []
     for fold in range(folds):
-        test = [i for i, p in enumerate(pairs) if p.source == "stard" and (p.id // 5) % folds == fold]
-        rest = [i for i, p in enumerate(pairs) if not (p.source == "stard" and (p.id // 5) % folds == fold)]
+        test = [i for i, p in enumerate(pairs) if fold_of(p, folds) == fold]
+        rest = [i for i, p in enumerate(pairs) if fold_of(p, folds) != fold]
         adapter = train(rows_of(pairs, rest, articles, config.mined_weight))
         chosen = [pairs[i] for i in test]
         results.append(_compare(f"fold {fold + 1}", chosen, vectors[test], articles, adapter))
