@@ -16,16 +16,14 @@ read here; ``qa stard --split held-out`` checks the choice once, and ``bench/col
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
 from dataclasses import asdict, fields
 from pathlib import Path
-from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from qa import config  # noqa: E402
 from qa.corpus.library import load_library  # noqa: E402
@@ -37,18 +35,10 @@ from qa.train.evaluate import fold_of, rows_of  # noqa: E402
 from qa.train.fit import FitConfig, fit  # noqa: E402
 from qa.train.pairs import mined_pairs, stard_pairs  # noqa: E402
 from qa.train.vectors import article_vectors, query_vectors  # noqa: E402
+from stard_sweep import Setting, sweep  # noqa: E402
 
 WEIGHTS = (0.6, 0.7, 0.8, 0.9)
 PRIORS = (0.05, 0.1, 0.15)
-
-
-def _sweep_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("stard_sweep", ROOT / "bench" / "stard_sweep.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["stard_sweep"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _pool(parts: list[Scores]) -> Scores:
@@ -72,10 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     if not config.stard_queries().is_file() or not config.library_dir().exists():
         print(f"STARD or the library not found ({config.stard_queries()}, {config.library_dir()})", file=sys.stderr)
         return 2
-    sweep = _sweep_module()
     settings = [
-        sweep.Setting("dense", "dense", Ranking()),
-        *(sweep.Setting(f"hybrid {w} + statute prior {p}", "hybrid", Ranking(hybrid_weight=w, statute_prior=p)) for w in WEIGHTS for p in PRIORS),
+        Setting("dense", "dense", Ranking()),
+        *(Setting(f"hybrid {w} + statute prior {p}", "hybrid", Ranking(hybrid_weight=w, statute_prior=p)) for w in WEIGHTS for p in PRIORS),
     ]
     shipped = load_adapter(ROOT / "qa" / "models" / "adapters" / "stard-e5")
     fit_config = FitConfig(**shipped.manifest["config"])
@@ -95,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         adapter = fit(vectors, rows_of(pairs, rest, articles, fit_config.mined_weight), articles.vectors, fit_config, log=lambda m: None).with_strength(strength)
         asked = [by_id[p.id] for p in pairs if fold_of(p, args.folds) == fold]
         searcher = Searcher(library, embedder=adapted("e5+use", adapter), index_dir=index_dir, abstain=False, log=lambda m: print(m, file=sys.stderr), progress=False)
-        per_fold.append([s for _, s in sweep.sweep(searcher, asked, labels, settings, progress=True)])
+        per_fold.append([s for _, s in sweep(searcher, asked, labels, settings, progress=True)])
         print(f"fold {fold + 1}/{args.folds}: {len(asked)} questions", file=sys.stderr)
     pooled = [_pool([fold[i] for fold in per_fold]) for i in range(len(settings))]
     best = max(range(1, len(settings)), key=lambda i: objective(pooled[i]))

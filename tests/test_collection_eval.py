@@ -5,24 +5,16 @@ Skipped when ../shared (the law library) is not beside the project.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from tests.bench import bench_module
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = json.loads((ROOT / "tests/eval/sets.json").read_text(encoding="utf-8"))["sets"]
 PRICE_LAW = ROOT.parent / "shared" / "regulations" / "library" / SETS["price-law"]["library"]
-
-
-def bench_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("collection_eval", ROOT / "bench" / "collection_eval.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def sets_file(tmp_path: Path, names: tuple[str, ...]) -> Path:
@@ -37,7 +29,7 @@ def test_two_regulations_are_asked_as_one_collection(tmp_path: Path, capsys: pyt
     if not PRICE_LAW.exists():
         pytest.skip(f"{PRICE_LAW} is absent (../shared is not beside the project)")
     sets = sets_file(tmp_path, ("anhui", "price-law"))
-    assert bench_module().main(["--sets", str(sets), "--model", "hash", "--index-dir", str(tmp_path / "index")]) == 0
+    assert bench_module("collection_eval").main(["--sets", str(sets), "--model", "hash", "--index-dir", str(tmp_path / "index")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("2 regulations as one collection")
     for line in ("keyword    zh", "paraphrase en", "anhui zh", "price-law zh"):
@@ -45,5 +37,5 @@ def test_two_regulations_are_asked_as_one_collection(tmp_path: Path, capsys: pyt
 
 
 def test_one_regulation_is_not_a_collection(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert bench_module().main(["--sets", str(sets_file(tmp_path, ("anhui",))), "--model", "hash"]) == 2
+    assert bench_module("collection_eval").main(["--sets", str(sets_file(tmp_path, ("anhui",))), "--model", "hash"]) == 2
     assert "fewer than two regulations" in capsys.readouterr().err

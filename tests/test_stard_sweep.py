@@ -6,17 +6,15 @@ Skipped when ../shared (the law library and STARD) is not beside the project.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import asdict
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from qa.corpus.library import load_library
 from qa.measure.stard import load_queries, map_labels, run
 from qa.search import Ranking, Searcher
+from tests.bench import bench_module
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -25,20 +23,11 @@ QUERIES = SHARED / "benchmarks" / "stard" / "queries-train.json"
 FILES = (LIBRARY / "社会法" / "劳动合同法(2012-12-28).md", LIBRARY / "行政法规" / "劳动合同法实施条例(2008-09-18).md")
 
 
-def sweep_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("stard_sweep", ROOT / "bench" / "stard_sweep.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["stard_sweep"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_sweep_at_the_product_settings_is_qa_stard(tmp_path: Path) -> None:
     for path in (QUERIES, *FILES):
         if not path.exists():
             pytest.skip(f"{path} is absent (../shared is not beside the project)")
-    sweep = sweep_module()
+    sweep = bench_module("stard_sweep")
     library = [r for f in FILES for r in load_library(f, log=lambda m: None)]
     labels_all = load_queries(QUERIES)
     mapped = map_labels(library, labels_all)
@@ -66,5 +55,5 @@ def test_the_sweep_at_the_product_settings_is_qa_stard(tmp_path: Path) -> None:
 
 
 def test_the_default_settings_include_the_products() -> None:
-    sweep = sweep_module()
+    sweep = bench_module("stard_sweep")
     assert {(s.retriever, s.ranking) for s in sweep.SETTINGS} >= {("dense", Ranking()), ("bm25", Ranking()), ("hybrid", Ranking())}
