@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -72,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     library = load_library(config.library_dir(), exclude=["DLC"], log=lambda m: None)
     queries = [q for q in load_queries(config.stard_queries()) if split_of(q) == "dev"]
     labels = map_labels(library, queries)
-    index_dir = Path(args.index_dir or os.environ.get("QA_INDEX_DIR") or config.index_root() / f"stard-{config.library_dir().name}")
+    index_dir = config.stard_index_dir(config.library_dir(), args.index_dir)
     base = get_embedder("e5+use")
     articles = article_vectors(library, base, index_dir, progress=True)
     pairs = stard_pairs(queries, labels) + mined_pairs(library, seed=fit_config.seed, per_law=int(shipped.manifest["data"]["mined_per_law"]))
@@ -88,13 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fold {fold + 1}/{args.folds}: {len(asked)} questions", file=sys.stderr)
     pooled = [_pool([fold[i] for fold in per_fold]) for i in range(len(settings))]
     best = max(range(1, len(settings)), key=lambda i: objective(pooled[i]))
+    default = next(i for i, st in enumerate(settings) if st.retriever == "hybrid" and st.ranking == Ranking())
     print(f"STARD dev, {args.folds}-fold cross-validation: each fold ranked with an adapter trained without it "
           f"(strength {strength}); {pooled[0].questions} questions; * = the product's settings, > = chosen")
     for i, (setting, s) in enumerate(zip(settings, pooled)):
-        mark = ">" if i == best else "*" if setting.retriever == "hybrid" and setting.ranking == Ranking() else " "
+        mark = ">" if i == best else "*" if i == default else " "
         print(f"{mark} {setting.label:<30} R@5 {s.recall_at_5:.3f}  R@10 {s.recall_at_10:.3f}  R@100 {s.recall_at_100:.3f}  "
               f"hit@1 {s.hit_at_1:.3f}  MRR@10 {s.mrr:.3f}  objective {objective(s):.4f}")
-    default = next(i for i, st in enumerate(settings) if st.retriever == "hybrid" and st.ranking == Ranking())
     for n, fold_scores in enumerate(per_fold, 1):
         fold_best = max(range(1, len(settings)), key=lambda i: objective(fold_scores[i]))
         print(f"fold {n}: objective {objective(fold_scores[default]):.4f} (*) vs {objective(fold_scores[best]):.4f} (>); best here: {settings[fold_best].label}")

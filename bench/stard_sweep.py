@@ -13,7 +13,6 @@ product's settings) is exactly ``qa stard``'s figure. The defaults in ``qa.searc
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,7 +94,7 @@ def sweep(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from qa.config import index_root, library_dir, stard_queries
+    from qa.config import library_dir, stard_index_dir, stard_queries
     from qa.corpus.library import load_library
     from qa.measure.stard import load_queries, map_labels, split_of
 
@@ -110,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     library = load_library(library_dir(), exclude=["DLC"], log=lambda m: None)
     queries = [q for q in load_queries(stard_queries()) if split_of(q) == args.split]
     labels = map_labels(library, queries)
-    folder = Path(args.index_dir or os.environ.get("QA_INDEX_DIR") or index_root() / f"stard-{library_dir().name}")
+    folder = stard_index_dir(library_dir(), args.index_dir)
     searcher = Searcher(library, embedder=args.model, index_dir=folder, abstain=False, log=lambda m: print(m, file=sys.stderr))
     results = sweep(searcher, queries, labels, progress=True)
     print(f"STARD {args.split}: {results[0][1].questions} questions, {len(searcher.docs)} articles (* = the product's settings)")

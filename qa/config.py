@@ -28,6 +28,7 @@ __all__ = [
     "max_waiting_text",
     "host",
     "import_dir",
+    "stard_index_dir",
     "port_text",
     "python_module",
     "absent_default",
@@ -158,6 +159,13 @@ def index_dir_for(corpus: str | os.PathLike[str]) -> Path:
     resolved = Path(corpus).resolve()
     digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
     return index_root() / f"{resolved.stem[:40]}-{digest}"
+
+
+def stard_index_dir(library: Path, given: str | os.PathLike[str] | None = None) -> Path:
+    """The law library's index that ``qa stard``, ``qa train`` and the STARD benchmarks share: ``given``
+    (their ``--index-dir``), else QA_INDEX_DIR, else ``index/stard-<library folder name>``."""
+    chosen = given or _env("QA_INDEX_DIR")
+    return Path(chosen) if chosen else index_root() / f"stard-{library.name}"
 
 
 def adapter_dir() -> Path | None:

@@ -111,10 +111,13 @@ def test_installed_index_goes_to_the_user_cache(tmp_path: Path, monkeypatch: pyt
     assert config.checkout_dir() is None
     assert config.index_root() == tmp_path / "cache" / "anhui-nev-qa" / "index"
     assert config.index_dir_for(tmp_path / "corpus").parent == config.index_root()
+    assert config.stard_index_dir(tmp_path / "library") == config.index_root() / "stard-library"
     monkeypatch.chdir(tmp_path)
     assert config.import_dir() == tmp_path / "corpus"  # never site-packages
     monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "mine"))
     assert config.index_dir_for(tmp_path / "corpus") == tmp_path / "mine"
+    assert config.stard_index_dir(tmp_path / "library") == tmp_path / "mine"
+    assert config.stard_index_dir(tmp_path / "library", tmp_path / "given") == tmp_path / "given"  # --index-dir first
 
 
 def test_defaults_under_tests_say_when_they_are_absent(installed_from_wheel: Path) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -252,7 +251,7 @@ def cmd_stard(args: argparse.Namespace) -> int:
     labels = map_labels(library, queries)
     retrievers = args.retriever or list(COMPARED_RETRIEVERS)
     embedder = None if retrievers == ["bm25"] else args.model
-    folder = Path(args.index_dir or os.environ.get("QA_INDEX_DIR") or config.index_root() / f"stard-{library_path.name}")
+    folder = config.stard_index_dir(library_path, args.index_dir)
     searcher = Searcher(library, embedder=embedder, index_dir=folder, abstain=False, log=_err, progress=not args.json)
     report = run(searcher, queries, labels, retrievers, progress=not args.json)
     print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))

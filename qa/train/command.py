@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -111,7 +110,7 @@ def _train(args: argparse.Namespace, fit_config: FitConfig) -> dict:
     for what, path in (("questions", queries_path), ("library", library_path)):
         if not path.exists():
             raise ValueError(f"STARD {what} not found at {path} (is ../shared beside the project?)")
-    index_dir = Path(args.index_dir or os.environ.get("QA_INDEX_DIR") or config.index_root() / f"stard-{library_path.name}")
+    index_dir = config.stard_index_dir(library_path, args.index_dir)
     work_dir = Path(args.work_dir) if args.work_dir else config.cache_dir() / "train"
     state_dir = work_dir / "state"
     if args.fresh and state_dir.exists():
