@@ -25,15 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from qa import config  # noqa: E402
-from qa.corpus.library import load_library  # noqa: E402
-from qa.measure.stard import Scores, load_queries, map_labels, split_of  # noqa: E402
+from qa.measure.stard import Scores  # noqa: E402
 from qa.models.adapter import adapted, load_adapter  # noqa: E402
-from qa.models.embedders import get_embedder  # noqa: E402
 from qa.search import Ranking, Searcher  # noqa: E402
 from qa.train.evaluate import fold_of, rows_of  # noqa: E402
+from qa.train.data import training_data  # noqa: E402
 from qa.train.fit import FitConfig, fit  # noqa: E402
-from qa.train.pairs import mined_pairs, stard_pairs  # noqa: E402
-from qa.train.vectors import article_vectors, query_vectors  # noqa: E402
 from stard_sweep import Setting, sweep  # noqa: E402
 
 WEIGHTS = (0.6, 0.7, 0.8, 0.9)
@@ -58,9 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", default=str(config.cache_dir() / "train"), help="question-vector cache (as qa train)")
     parser.add_argument("--json", help="also write every fold's scores to this file")
     args = parser.parse_args(argv)
-    if not config.stard_queries().is_file() or not config.library_dir().exists():
-        print(f"STARD or the library not found ({config.stard_queries()}, {config.library_dir()})", file=sys.stderr)
-        return 2
+    if args.folds < 2:
+        parser.error(f"--folds must be at least 2, not {args.folds}")
     settings = [
         Setting("dense", "dense", Ranking()),
         *(Setting(f"hybrid {w} + statute prior {p}", "hybrid", Ranking(hybrid_weight=w, statute_prior=p)) for w in WEIGHTS for p in PRIORS),
@@ -68,14 +64,16 @@ def main(argv: list[str] | None = None) -> int:
     shipped = load_adapter(ROOT / "qa" / "models" / "adapters" / "stard-e5")
     fit_config = FitConfig(**shipped.manifest["config"])
     strength = float(shipped.manifest["strength"])
-    library = load_library(config.library_dir(), exclude=["DLC"], log=lambda m: None)
-    queries = [q for q in load_queries(config.stard_queries()) if split_of(q) == "dev"]
-    labels = map_labels(library, queries)
     index_dir = config.stard_index_dir(config.library_dir(), args.index_dir)
-    base = get_embedder("e5+use")
-    articles = article_vectors(library, base, index_dir, progress=True)
-    pairs = stard_pairs(queries, labels) + mined_pairs(library, seed=fit_config.seed, per_law=int(shipped.manifest["data"]["mined_per_law"]))
-    vectors = query_vectors([p.question for p in pairs], base, Path(args.work_dir), progress=True)
+    try:
+        data = training_data(
+            config.library_dir(), config.stard_queries(), index_dir, Path(args.work_dir),
+            seed=fit_config.seed, mined_per_law=int(shipped.manifest["data"]["mined_per_law"]), progress=True, log=lambda m: None,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    library, queries, labels, articles, pairs, vectors = data.library, data.queries, data.labels, data.articles, data.pairs, data.vectors
     by_id = {q.id: q for q in queries}
     per_fold: list[list[Scores]] = []
     for fold in range(args.folds):

@@ -69,17 +69,28 @@ def test_ask_with_an_unknown_model_no_longer_answers_with_bm25(capsys: pytest.Ca
     assert capsys.readouterr().out == ""
 
 
-def test_eval_missing_questions_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    missing = tmp_path / "missing.jsonl"
-    assert main(["eval", "--corpus", str(CORPUS), "--questions", str(missing), "--model", "hash"]) == 2
-    _one_line_error(capsys, str(missing), "[missing]")
+_EVAL = ["eval", "--corpus", str(CORPUS), "--model", "hash", "--questions"]
+_STARD = ["stard", "--retriever", "bm25", "--library", "{dir}", "--queries"]
 
 
-def test_eval_questions_file_that_is_not_json_lines(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"id": "a"\n', encoding="utf-8")
-    assert main(["eval", "--corpus", str(CORPUS), "--questions", str(bad), "--model", "hash"]) == 2
-    _one_line_error(capsys, f"{bad}:1", "[json]")
+@pytest.mark.parametrize(
+    ("command", "name", "content", "needles"),
+    [
+        (_EVAL, "missing.jsonl", None, ("{file}", "[missing]")),
+        (_EVAL, "bad.jsonl", '{"id": "a"\n', ("{file}:1", "[json]")),
+        (_STARD, "queries.json", "[{", ("{file}", "[json]")),
+        (_STARD, "queries.json", '[{"query_id": 1}]', ("{file}", "[stard]")),
+    ],
+    ids=["eval-missing", "eval-not-json-lines", "stard-not-json", "stard-wrong-shape"],
+)
+def test_a_bad_questions_file_is_named_with_what_is_wrong(
+    command: list[str], name: str, content: str | None, needles: tuple[str, ...], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert main([a.format(dir=tmp_path) for a in command] + [str(path)]) == 2
+    _one_line_error(capsys, *(n.format(file=path) for n in needles))
 
 
 def test_eval_needs_one_corpus_per_question_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,20 +139,6 @@ def test_dialogues_installed_from_a_wheel_ask_for_a_file(capsys: pytest.CaptureF
     assert main(["dialogues", "--model", "hash"]) == 2
     error = _one_line_error(capsys, "anhui.jsonl not found", "installed from a wheel", "pass --dialogues FILE")
     assert error.startswith("qa dialogues: error: ")
-
-
-def test_stard_unreadable_questions(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    bad = tmp_path / "queries.json"
-    bad.write_text("[{", encoding="utf-8")
-    assert main(["stard", "--queries", str(bad), "--library", str(tmp_path), "--retriever", "bm25"]) == 2
-    _one_line_error(capsys, str(bad), "[json]")
-
-
-def test_stard_questions_of_the_wrong_shape(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    bad = tmp_path / "queries.json"
-    bad.write_text('[{"query_id": 1}]', encoding="utf-8")
-    assert main(["stard", "--queries", str(bad), "--library", str(tmp_path), "--retriever", "bm25"]) == 2
-    _one_line_error(capsys, str(bad), "[stard]")
 
 
 def test_docs_write_to_a_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ PRICE_LAW = ROOT.parent / "shared" / "regulations" / "library" / SETS["price-law
 
 def sets_file(tmp_path: Path, names: tuple[str, ...]) -> Path:
     path = tmp_path / "sets.json"
-    path.write_text(json.dumps({"sets": {n: SETS[n] for n in names}}), encoding="utf-8")
+    entries = {n: SETS[n] | ({"corpus": str((ROOT / "tests/eval" / SETS[n]["corpus"]).resolve())} if "corpus" in SETS[n] else {}) for n in names}
+    path.write_text(json.dumps({"sets": entries}), encoding="utf-8")
     for n in names:
         (tmp_path / f"{n}.jsonl").write_text((ROOT / "tests/eval" / f"{n}.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
     return path

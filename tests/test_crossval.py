@@ -20,6 +20,20 @@ def test_sets_manifest_names_every_committed_set() -> None:
     assert sets[0].name == "anhui" and sets[0].corpus.name == "anhui-nev-clusters"
 
 
+def test_a_sets_file_outside_the_checkout_finds_its_corpus_beside_it(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    shutil.copytree(Path(__file__).resolve().parents[1] / "corpus" / "anhui-nev-clusters", tmp_path / "corpora" / "mine")
+    (tmp_path / "sets").mkdir()
+    manifest = tmp_path / "sets" / "sets.json"
+    manifest.write_text(json.dumps({"sets": {"mine": {"corpus": "../corpora/mine"}, "gone": {"corpus": "corpora/gone"}}}), encoding="utf-8")
+    notes: list[str] = []
+    (found,) = load_sets(manifest, log=notes.append)
+    assert found.corpus == (tmp_path / "corpora" / "mine").resolve() and found.questions == manifest.parent / "mine.jsonl"
+    assert notes == [f"note: skipped gone: {(tmp_path / 'sets' / 'corpora' / 'gone').resolve()} not found"]
+
+
 def test_each_fold_uses_thresholds_chosen_on_the_others(hash_searcher: Searcher) -> None:
     questions = [q for q in load_questions(EVAL / "anhui.jsonl") if q.kind != "citation"][:60]
     parts = {"a": questions[:20], "b": questions[20:40], "c": questions[40:]}

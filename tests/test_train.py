@@ -147,6 +147,22 @@ def tiny_sample(tmp_path: Path) -> tuple[Path, Path]:
     return library, queries
 
 
+def test_training_data_is_the_dev_split_with_stard_pairs_first(tiny_sample: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.measure.stard import split_of
+    from qa.train import data
+
+    library, queries = tiny_sample
+    loaded = data.training_data(library, queries, tmp_path / "index", tmp_path / "work", model="hash", mined_per_law=2, log=lambda m: None)
+    assert loaded.queries and all(split_of(q) == "dev" for q in loaded.queries)
+    sources = [p.source for p in loaded.pairs]
+    assert sources[0] == "stard" and "stard" not in sources[sources.index(next(s for s in sources if s != "stard")):]
+    assert loaded.vectors.shape == (len(loaded.pairs), loaded.embedder.dim)
+    assert len(loaded.articles.keys) == sum(len(r.articles) for r in loaded.library)
+    monkeypatch.setattr(data, "MAX_MISSING", 0)
+    with pytest.raises(ValueError, match="build the index first"):
+        data.training_data(library, queries, tmp_path / "other-index", tmp_path / "work", model="hash", log=lambda m: None)
+
+
 def test_qa_train_on_a_tiny_sample(tiny_sample: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     library, queries = tiny_sample
     (library / "notes.txt").write_text("没有条文的文件。\n", encoding="utf-8")  # skipped, with a note

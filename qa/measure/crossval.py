@@ -53,7 +53,8 @@ class Fold:
 
 def load_sets(path: str | Path, *, log: Any = print) -> list[EvalSet]:
     """The sets of a ``sets.json`` whose regulation is present (others are skipped with a note):
-    ``corpus`` is relative to the project, ``library`` to the law library ($QA_LIBRARY)."""
+    ``corpus`` is relative to the ``sets.json`` itself (so a file kept outside the checkout finds its own
+    corpora), ``library`` to the law library ($QA_LIBRARY)."""
     manifest = Path(path)
     data = read_json(manifest)
     if not isinstance(data, dict) or not isinstance(data.get("sets"), dict):
@@ -61,7 +62,7 @@ def load_sets(path: str | Path, *, log: Any = print) -> list[EvalSet]:
     sets: list[EvalSet] = []
     for name, entry in data["sets"].items():
         if "corpus" in entry:
-            corpus = config.ROOT / entry["corpus"]
+            corpus = (manifest.parent / entry["corpus"]).resolve()
         elif "library" in entry:
             corpus = config.library_dir() / entry["library"]
         else:

@@ -29,9 +29,6 @@ DESCRIPTION = (
     "vectors fixed (no rebuild); report dense recall on the training data, optional k-fold cross-validation and the "
     "leave-laws-out check; write adapter.safetensors and manifest.json."
 )
-#: More article vectors missing from the cache than this means the index was never built: embedding them
-#: here would take more than a minute (and for the whole library an hour), so ``qa train`` refuses instead.
-MAX_MISSING = 2000
 
 
 def _err(message: str) -> None:
@@ -92,46 +89,28 @@ def run(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace, fit_config: FitConfig) -> dict:
     import shutil
 
-    from qa.corpus.library import load_library
     from qa.files import sha256_file
-    from qa.index.dense import cache_file
-    from qa.measure.stard import load_queries, map_labels, split_of
-    from qa.models import get_embedder
     from qa.models.adapter import QueryAdapter, save_adapter
+    from qa.train.data import training_data
     from qa.train.evaluate import STRENGTHS, choose_strength, cross_validate, leave_laws_out, pooled, rows_of, score
     from qa.train.fit import data_hash, fit
-    from qa.train.pairs import mined_pairs, stard_pairs
-    from qa.train.vectors import adapted_part, article_vectors, missing_vectors, query_vectors
+    from qa.train.vectors import adapted_part
 
     started = time.perf_counter()
     progress = not args.json
     queries_path = Path(args.queries) if args.queries else config.stard_queries()
     library_path = Path(args.library) if args.library else config.library_dir()
-    for what, path in (("questions", queries_path), ("library", library_path)):
-        if not path.exists():
-            raise ValueError(f"STARD {what} not found at {path} (is ../shared beside the project?)")
     index_dir = config.stard_index_dir(library_path, args.index_dir)
     work_dir = Path(args.work_dir) if args.work_dir else config.cache_dir() / "train"
+    data = training_data(
+        library_path, queries_path, index_dir, work_dir, model=args.model, seed=fit_config.seed, mined_per_law=args.mined_per_law,
+        limit=args.limit, exclude=args.exclude if args.exclude is not None else ["DLC"], progress=progress, log=_err,
+    )
     state_dir = work_dir / "state"
     if args.fresh and state_dir.exists():
         shutil.rmtree(state_dir)
-
-    queries = [q for q in load_queries(queries_path) if split_of(q) == "dev"][: args.limit]
-    library = load_library(library_path, log=_err, progress=progress, exclude=args.exclude if args.exclude is not None else ["DLC"])
-    if note := library.skipped_note():
-        _err(f"note: {note}")
-    embedder = get_embedder(args.model)
+    embedder, articles, pairs, vectors = data.embedder, data.articles, data.pairs, data.vectors
     part, _ = adapted_part(embedder)
-    missing = missing_vectors(library, embedder, index_dir)
-    if missing > MAX_MISSING:
-        raise ValueError(
-            f"the embedding cache {cache_file(index_dir, embedder.model_id)} lacks {missing} of the library's article vectors; "
-            "build the index first (qa stard --index-dir …): embedding them here would take an hour"
-        )
-    articles = article_vectors(library, embedder, index_dir, progress=progress)
-    pairs = stard_pairs(queries, map_labels(library, queries))
-    pairs += mined_pairs(library, seed=fit_config.seed, per_law=args.mined_per_law) if args.mined_per_law else []
-    vectors = query_vectors([p.question for p in pairs], embedder, work_dir, progress=progress)
     rows = rows_of(pairs, range(len(pairs)), articles, fit_config.mined_weight)
     if not len(rows):
         raise ValueError("no training pairs: no STARD label maps to an article of this library")
