@@ -11,6 +11,7 @@ read here; ``qa stard --split held-out`` checks the choice once, and ``bench/col
 (2026-12-03: 0.8 chosen here, not adopted; docs/stard.md).
 
     .venv/bin/python bench/adapter_fusion_cv.py            # needs the library's index (qa stard builds it)
+    .venv/bin/python bench/adapter_fusion_cv.py --library L --queries Q --model hash   # any library (tests)
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from qa import config  # noqa: E402
 from qa.measure.stard import Scores  # noqa: E402
-from qa.models.adapter import adapted, load_adapter  # noqa: E402
+from qa.models.adapter import adapted  # noqa: E402
 from qa.search import Ranking, Searcher  # noqa: E402
 from qa.train.evaluate import fold_of, rows_of  # noqa: E402
-from qa.train.data import training_data  # noqa: E402
-from qa.train.fit import FitConfig, fit  # noqa: E402
+from qa.train.fit import fit  # noqa: E402
+import shipped_training  # noqa: E402
+from shipped_training import objective  # noqa: E402
 from stard_sweep import Setting, sweep  # noqa: E402
 
 WEIGHTS = (0.6, 0.7, 0.8, 0.9)
@@ -43,16 +44,10 @@ def _pool(parts: list[Scores]) -> Scores:
     return Scores(retriever=parts[0].retriever, questions=n, **avg)
 
 
-def objective(s: Scores) -> float:
-    """What the choice maximises: the three STARD targets' figures, equally."""
-    return (s.recall_at_10 + s.recall_at_100 + s.hit_at_1) / 3
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--index-dir", help="the library's index (default: as qa stard)")
-    parser.add_argument("--work-dir", default=str(config.cache_dir() / "train"), help="question-vector cache (as qa train)")
+    shipped_training.add_arguments(parser)
     parser.add_argument("--json", help="also write every fold's scores to this file")
     args = parser.parse_args(argv)
     if args.folds < 2:
@@ -61,18 +56,12 @@ def main(argv: list[str] | None = None) -> int:
         Setting("dense", "dense", Ranking()),
         *(Setting(f"hybrid {w} + statute prior {p}", "hybrid", Ranking(hybrid_weight=w, statute_prior=p)) for w in WEIGHTS for p in PRIORS),
     ]
-    shipped = load_adapter(ROOT / "qa" / "models" / "adapters" / "stard-e5")
-    fit_config = FitConfig(**shipped.manifest["config"])
-    strength = float(shipped.manifest["strength"])
-    index_dir = config.stard_index_dir(config.library_dir(), args.index_dir)
     try:
-        data = training_data(
-            config.library_dir(), config.stard_queries(), index_dir, Path(args.work_dir),
-            seed=fit_config.seed, mined_per_law=int(shipped.manifest["data"]["mined_per_law"]), progress=True, log=lambda m: None,
-        )
+        shipped = shipped_training.load(args)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    fit_config, strength, index_dir, data = shipped.config, shipped.strength, shipped.index_dir, shipped.data
     library, queries, labels, articles, pairs, vectors = data.library, data.queries, data.labels, data.articles, data.pairs, data.vectors
     by_id = {q.id: q for q in queries}
     per_fold: list[list[Scores]] = []
@@ -80,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         rest = [i for i, p in enumerate(pairs) if fold_of(p, args.folds) != fold]
         adapter = fit(vectors, rows_of(pairs, rest, articles, fit_config.mined_weight), articles.vectors, fit_config, log=lambda m: None).with_strength(strength)
         asked = [by_id[p.id] for p in pairs if fold_of(p, args.folds) == fold]
-        searcher = Searcher(library, embedder=adapted("e5+use", adapter), index_dir=index_dir, abstain=False, log=lambda m: print(m, file=sys.stderr), progress=False)
+        searcher = Searcher(library, embedder=adapted(args.model, adapter), index_dir=index_dir, abstain=False, log=lambda m: print(m, file=sys.stderr), progress=False)
         per_fold.append([s for _, s in sweep(searcher, asked, labels, settings, progress=True)])
         print(f"fold {fold + 1}/{args.folds}: {len(asked)} questions", file=sys.stderr)
     pooled = [_pool([fold[i] for fold in per_fold]) for i in range(len(settings))]

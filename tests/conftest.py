@@ -1,8 +1,10 @@
-"""Shared fixtures: a fast searcher over the bundled corpus, the web app served on a free port, and the
-paths of a wheel install."""
+"""Shared fixtures: a fast searcher over the bundled corpus, the web app served on a free port, the
+paths of a wheel install, and a tiny STARD sample (two laws, their questions) for the adapter trainer."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import socket
 from dataclasses import fields, replace
 from pathlib import Path
@@ -13,6 +15,29 @@ import pytest
 from qa import config
 from qa.corpus.library import default_corpus, load_library
 from qa.search import Abstention, Searcher
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+_LIBRARY = SHARED / "regulations" / "library"
+_QUERIES = SHARED / "benchmarks" / "stard" / "queries-train.json"
+#: Two real laws of ../shared that a few dozen STARD questions point to.
+LAWS = [_LIBRARY / "社会法" / "劳动合同法(2012-12-28).md", _LIBRARY / "社会法" / "劳动法(2018-12-29).md"]
+
+
+@pytest.fixture()
+def tiny_sample(tmp_path: Path) -> tuple[Path, Path]:
+    """A library folder of :data:`LAWS` and a STARD file of 40 questions labelled with them (skipped without ../shared)."""
+    for path in LAWS + [_QUERIES]:
+        if not path.exists():
+            pytest.skip(f"{path} is absent (../shared is not beside the project)")
+    library = tmp_path / "library"
+    library.mkdir()
+    for law in LAWS:
+        shutil.copy(law, library / law.name)
+    records = [r for r in json.loads(_QUERIES.read_text(encoding="utf-8")) if any(n.startswith("劳动") for n in r["match_name"])][:40]
+    queries = tmp_path / "queries.json"
+    queries.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    return library, queries
 
 
 def hash_abstention() -> Abstention:

@@ -7,7 +7,6 @@ with the HashEmbedder test double (skipped without ``../shared``).
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +20,7 @@ from qa.train.fit import FitConfig, fit, nearest
 from qa.train.pairs import Pair, mined_pairs
 from qa.train.vectors import Articles
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-LIBRARY = SHARED / "regulations" / "library"
-QUERIES = SHARED / "benchmarks" / "stard" / "queries-train.json"
-LAWS = [LIBRARY / "社会法" / "劳动合同法(2012-12-28).md", LIBRARY / "社会法" / "劳动法(2018-12-29).md"]
+from tests.conftest import LAWS
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -130,21 +126,6 @@ def test_mining_finds_definitions_opening_sentences_and_citations() -> None:
     assert definition.question.startswith("什么是") and len(definition.gold) == 1
     assert mined_pairs(library, seed=0, per_law=50) == pairs
     assert len(mined_pairs(library, seed=0, per_law=1)) <= 3
-
-
-@pytest.fixture()
-def tiny_sample(tmp_path: Path) -> tuple[Path, Path]:
-    for path in LAWS + [QUERIES]:
-        if not path.exists():
-            pytest.skip(f"{path} is absent (../shared is not beside the project)")
-    library = tmp_path / "library"
-    library.mkdir()
-    for law in LAWS:
-        shutil.copy(law, library / law.name)
-    records = [r for r in json.loads(QUERIES.read_text(encoding="utf-8")) if any(n.startswith("劳动") for n in r["match_name"])][:40]
-    queries = tmp_path / "queries.json"
-    queries.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    return library, queries
 
 
 def test_training_data_is_the_dev_split_with_stard_pairs_first(tiny_sample: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
