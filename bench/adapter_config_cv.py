@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from qa.train.evaluate import DenseScores, choose_strength, cross_validate, leave_laws_out, pooled  # noqa: E402
+from qa.train.evaluate import DenseScores, choose_strength, cross_validate, leave_laws_out, pooled, pooled_at  # noqa: E402
 
 import shipped_training  # noqa: E402
 from shipped_training import objective  # noqa: E402
@@ -52,11 +52,6 @@ def choose(scores: dict[str, float]) -> str:
 
 def _quiet(message: str) -> None:
     pass
-
-
-def _at(results: list, strength: float) -> DenseScores:
-    """Pooled scores at ``strength`` (0: the base model, as ``choose_strength`` means it)."""
-    return pooled(results, "base") if strength == 0 else pooled(results, "adapted", strength)
 
 
 def _row(s: DenseScores) -> str:
@@ -87,8 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         unseen = leave_laws_out(data.pairs, data.vectors, data.articles, fit_config, args.groups, log=_quiet)
         strength = choose_strength(unseen)
         folds = cross_validate(data.pairs, data.vectors, data.articles, fit_config, args.folds, log=_quiet)
+        unseen_at, cv_at = pooled_at(unseen, strength), pooled_at(folds, strength)
+        assert unseen_at and cv_at, "choose_strength picks a scored strength"
         results[name] = {
-            "config": asdict(fit_config), "strength": strength, "leave_laws_out": asdict(_at(unseen, strength)), "cv": asdict(_at(folds, strength)),
+            "config": asdict(fit_config), "strength": strength, "leave_laws_out": asdict(unseen_at), "cv": asdict(cv_at),
             "base_cv": asdict(pooled(folds, "base")), "base_leave_laws_out": asdict(pooled(unseen, "base")),
             "seconds": round(time.perf_counter() - started, 1),
         }

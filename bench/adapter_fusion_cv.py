@@ -19,12 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from qa.measure.metrics import question_weighted  # noqa: E402
 from qa.measure.stard import Scores  # noqa: E402
 from qa.models.adapter import adapted  # noqa: E402
 from qa.search import Ranking, Searcher  # noqa: E402
@@ -36,12 +37,6 @@ from stard_sweep import Setting, sweep  # noqa: E402
 
 WEIGHTS = (0.6, 0.7, 0.8, 0.9)
 PRIORS = (0.05, 0.1, 0.15)
-
-
-def _pool(parts: list[Scores]) -> Scores:
-    n = sum(p.questions for p in parts)
-    avg = {f.name: sum(getattr(p, f.name) * p.questions for p in parts) / n for f in fields(Scores) if f.name not in ("retriever", "questions")}
-    return Scores(retriever=parts[0].retriever, questions=n, **avg)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         searcher = Searcher(library, embedder=adapted(args.model, adapter), index_dir=index_dir, abstain=False, log=lambda m: print(m, file=sys.stderr), progress=False)
         per_fold.append([s for _, s in sweep(searcher, asked, labels, settings, progress=True)])
         print(f"fold {fold + 1}/{args.folds}: {len(asked)} questions", file=sys.stderr)
-    pooled = [_pool([fold[i] for fold in per_fold]) for i in range(len(settings))]
+    pooled = [question_weighted([fold[i] for fold in per_fold]) for i in range(len(settings))]
     best = max(range(1, len(settings)), key=lambda i: objective(pooled[i]))
     default = next(i for i, st in enumerate(settings) if st.retriever == "hybrid" and st.ranking == Ranking())
     print(f"STARD dev, {args.folds}-fold cross-validation: each fold ranked with an adapter trained without it "
@@ -85,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         fold_best = max(range(1, len(settings)), key=lambda i: objective(fold_scores[i]))
         print(f"fold {n}: objective {objective(fold_scores[default]):.4f} (*) vs {objective(fold_scores[best]):.4f} (>); best here: {settings[fold_best].label}")
     if args.json:
-        data = {"settings": [st.label for st in settings], "folds": [[asdict(s) for s in fold] for fold in per_fold], "chosen": settings[best].label}
-        Path(args.json).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        record = {"settings": [st.label for st in settings], "folds": [[asdict(s) for s in fold] for fold in per_fold], "chosen": settings[best].label}
+        Path(args.json).write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 

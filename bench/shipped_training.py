@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa import config  # noqa: E402
-from qa.models.adapter import QueryAdapter, load_adapter  # noqa: E402
+from qa.models.adapter import load_adapter  # noqa: E402
 from qa.train.data import TrainingData, training_data  # noqa: E402
 from qa.train.fit import FitConfig  # noqa: E402
 
@@ -33,9 +33,8 @@ def objective(s: _Figures) -> float:
 
 @dataclass(frozen=True)
 class Shipped:
-    """The shipped adapter, its training settings and strength, and the data to train like it on."""
+    """The shipped adapter's training settings and strength, and the data to train like it on."""
 
-    adapter: QueryAdapter
     config: FitConfig
     strength: float
     data: TrainingData
@@ -60,4 +59,4 @@ def load(args: argparse.Namespace) -> Shipped:
         library_path, args.queries or config.stard_queries(), index_dir, Path(args.work_dir), model=args.model,
         seed=fit_config.seed, mined_per_law=int(adapter.manifest["data"]["mined_per_law"]), progress=True, log=lambda m: None,
     )
-    return Shipped(adapter, fit_config, float(adapter.manifest["strength"]), data, index_dir)
+    return Shipped(fit_config, float(adapter.manifest["strength"]), data, index_dir)

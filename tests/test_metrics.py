@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from qa.measure.metrics import COMPARED_RETRIEVERS, Percentiles, first_rank, hit_at, mean, percentile, recall_at, reciprocal_rank, share
+from qa.measure.metrics import COMPARED_RETRIEVERS, Percentiles, first_rank, hit_at, mean, percentile, question_weighted, recall_at, reciprocal_rank, share
+from qa.measure.stard import Scores
+from qa.train.evaluate import DenseScores
 from qa.search.searcher import RETRIEVERS
 
 
@@ -29,3 +31,12 @@ def test_ranking_measures() -> None:
 def test_every_retriever_is_compared_parts_first() -> None:
     assert sorted(COMPARED_RETRIEVERS) == sorted(RETRIEVERS)
     assert COMPARED_RETRIEVERS == ("dense", "bm25", "hybrid")
+
+
+def test_parts_are_pooled_weighted_by_their_questions() -> None:
+    folds = [DenseScores(1, 1.0, 1.0, 1.0, 1.0), DenseScores(3, 0.0, 0.5, 0.0, 0.25)]
+    assert question_weighted(folds) == DenseScores(4, 0.25, 0.625, 0.25, 0.4375)
+    hybrid = [Scores("hybrid", 2, 0.5, 0.5, 1.0, 0.0, 0.1, 10.0, 20.0), Scores("hybrid", 1, 0.2, 0.8, 1.0, 1.0, 0.4, 40.0, 50.0)]
+    pooled = question_weighted(hybrid)
+    assert (pooled.retriever, pooled.questions, pooled.recall_at_5, pooled.recall_at_10, pooled.hit_at_1, pooled.p50_ms) == ("hybrid", 3, 0.4, 0.6, 0.3333, 20.0)
+    assert math.isnan(question_weighted([DenseScores(0, 0.0, 0.0, 0.0, 0.0)]).recall_at_10)

@@ -8,8 +8,8 @@ ranked list (best first) and the set of right answers.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Collection, Sequence, TypeVar
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, ClassVar, Collection, Protocol, Sequence, TypeVar
 
 import numpy as np
 
@@ -25,9 +25,22 @@ __all__ = [
     "hit_at",
     "reciprocal_rank",
     "recall_at",
+    "question_weighted",
 ]
 
 T = TypeVar("T")
+
+
+class _Counted(Protocol):
+    """A dataclass of scores over ``questions`` questions."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def questions(self) -> int: ...
+
+
+C = TypeVar("C", bound=_Counted)
 
 #: Every retriever, in the order reports list them: the two parts, then their fusion.
 COMPARED_RETRIEVERS: tuple[str, ...] = tuple(sorted(RETRIEVERS, key=lambda r: r == "hybrid"))
@@ -89,3 +102,14 @@ def reciprocal_rank(rank: int | None, cutoff: int = 10) -> float:
 def recall_at(ranked: Sequence[T], gold: Collection[T], k: int) -> float:
     """The share of the right answers found in the first ``k`` of ``ranked``."""
     return len(set(gold) & set(ranked[:k])) / len(gold)
+
+
+def question_weighted(parts: Sequence[C]) -> C:
+    """The parts (folds, groups) as one: ``questions`` summed, every float field averaged weighted by each part's
+    questions and rounded to 4 places (NaN when no part has a question); other fields are the first part's."""
+    n = sum(p.questions for p in parts)
+    averaged = {
+        f.name: round(sum(getattr(p, f.name) * p.questions for p in parts) / n, 4) if n else math.nan
+        for f in fields(parts[0]) if f.type in ("float", float)
+    }
+    return replace(parts[0], questions=n, **averaged)

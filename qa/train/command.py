@@ -92,7 +92,7 @@ def _train(args: argparse.Namespace, fit_config: FitConfig) -> dict:
     from qa.files import sha256_file
     from qa.models.adapter import QueryAdapter, save_adapter
     from qa.train.data import training_data
-    from qa.train.evaluate import STRENGTHS, choose_strength, cross_validate, leave_laws_out, pooled, rows_of, score
+    from qa.train.evaluate import STRENGTHS, choose_strength, cross_validate, leave_laws_out, pooled, pooled_at, rows_of, score
     from qa.train.fit import data_hash, fit
     from qa.train.vectors import adapted_part
 
@@ -128,8 +128,8 @@ def _train(args: argparse.Namespace, fit_config: FitConfig) -> dict:
     metrics: dict[str, object] = {"dev_in_sample": {"base": asdict(score(dev, vectors[stard], articles)), "adapted": asdict(score(dev, vectors[stard], articles, adapter))}}
     for name, results in checks.items():
         scaled = {str(s): asdict(pooled(results, "adapted", s)) for s in STRENGTHS}
-        adapted = asdict(pooled(results, "base")) if chosen == 0 else asdict(pooled(results, "adapted", chosen)) if chosen in STRENGTHS else None
-        metrics[name] = {"base": asdict(pooled(results, "base")), "adapted": adapted, "scaled": scaled, "parts": [r.to_dict() for r in results]}
+        at_chosen = pooled_at(results, chosen)
+        metrics[name] = {"base": asdict(pooled(results, "base")), "adapted": asdict(at_chosen) if at_chosen else None, "scaled": scaled, "parts": [r.to_dict() for r in results]}
     manifest = {
         "base_model_id": part.model_id,
         "index_model_id": embedder.model_id,

@@ -20,13 +20,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from qa.measure.metrics import first_rank, hit_at, mean, recall_at, reciprocal_rank, share
+from qa.measure.metrics import first_rank, hit_at, mean, question_weighted, recall_at, reciprocal_rank, share
 from qa.models.adapter import QueryAdapter
 from qa.train.fit import FitConfig, Rows, fit, nearest
 from qa.train.pairs import Pair
 from qa.train.vectors import Articles
 
-__all__ = ["DenseScores", "Comparison", "STRENGTHS", "score", "rows_of", "fold_of", "cross_validate", "leave_laws_out", "law_groups", "pooled", "choose_strength"]
+__all__ = ["DenseScores", "Comparison", "STRENGTHS", "score", "rows_of", "fold_of", "cross_validate", "leave_laws_out", "law_groups", "pooled", "pooled_at", "choose_strength"]
 
 #: Strengths every held-out adapter is scored at (1.0: as trained).
 STRENGTHS = (0.25, 0.5, 0.75, 1.0)
@@ -151,10 +151,16 @@ def leave_laws_out(pairs: Sequence[Pair], vectors: np.ndarray, articles: Article
 def pooled(results: Sequence[Comparison], which: str, strength: float | None = None) -> DenseScores:
     """Question-weighted mean of the folds' or groups' scores (``which`` = "base" or "adapted"; with ``strength``,
     the adapted scores at that strength)."""
-    parts = [getattr(r, which) if strength is None or which == "base" else r.scaled[strength] for r in results if r.base.questions]
-    n = sum(s.questions for s in parts)
-    avg = lambda f: round(sum(getattr(s, f) * s.questions for s in parts) / n, 4) if n else float("nan")  # noqa: E731
-    return DenseScores(n, avg("recall_at_10"), avg("recall_at_100"), avg("hit_at_1"), avg("mrr"))
+    parts: list[DenseScores] = [getattr(r, which) if strength is None or which == "base" else r.scaled[strength] for r in results if r.base.questions]
+    return question_weighted(parts) if parts else DenseScores(0, *(float("nan"),) * 4)
+
+
+def pooled_at(results: Sequence[Comparison], strength: float) -> DenseScores | None:
+    """The pooled scores at ``strength`` as :func:`choose_strength` means it (0: the base model); None at a strength
+    that was not scored."""
+    if strength == 0:
+        return pooled(results, "base")
+    return pooled(results, "adapted", strength) if strength in STRENGTHS else None
 
 
 def choose_strength(results: Sequence[Comparison]) -> float:
