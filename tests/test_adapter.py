@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from qa.models import HashEmbedder
-from qa.models.adapter import MANIFEST, TENSORS, AdaptedEmbedder, AdapterError, QueryAdapter, load_adapter, save_adapter
+from qa.models.adapter import MANIFEST, TENSORS, AdaptedEmbedder, AdapterError, QueryAdapter, average, load_adapter, save_adapter
 
 
 def unit_rows(n: int, d: int, seed: int = 0) -> np.ndarray:
@@ -42,6 +42,24 @@ def test_strength_scales_the_learned_update() -> None:
     half = q + 0.5 * (adapter.bias + q @ adapter.delta)  # type: ignore[operator]
     np.testing.assert_allclose(adapter.with_strength(0.5).apply(q), half / np.linalg.norm(half, axis=1, keepdims=True), atol=1e-5)
     np.testing.assert_allclose(adapter.with_strength(1.0).apply(q), adapter.apply(q))
+
+
+def test_the_average_of_adapters_applies_their_mean_update() -> None:
+    q = unit_rows(6, 8)
+    rng = np.random.default_rng(5)
+    maps = [
+        QueryAdapter(rng.normal(size=8).astype(np.float32), down=rng.normal(size=(8, 2)).astype(np.float32), up=rng.normal(size=(2, 8)).astype(np.float32), manifest={"kind": "lowrank", "strength": 0.5}),
+        QueryAdapter(rng.normal(size=8).astype(np.float32), down=rng.normal(size=(8, 2)).astype(np.float32), up=rng.normal(size=(2, 8)).astype(np.float32)),
+        QueryAdapter(rng.normal(size=8).astype(np.float32), delta=rng.normal(size=(8, 8)).astype(np.float32)),
+    ]
+    updates = [a.bias + (q @ a.delta if a.delta is not None else (q @ a.down) @ a.up) for a in maps]  # type: ignore[operator]
+    mean = q + sum(updates) / 3
+    both = average(maps)
+    assert both.down is not None and both.down.shape == (8, 4) and both.delta is not None
+    assert both.strength == 1.0 and both.manifest == {"kind": "lowrank"}  # the first's manifest, at strength 1
+    np.testing.assert_allclose(both.apply(q), mean / np.linalg.norm(mean, axis=1, keepdims=True), atol=1e-5)
+    with pytest.raises(ValueError, match="at least one"):
+        average([])
 
 
 def test_strength_is_kept_in_the_manifest_and_checked(tmp_path: Path) -> None:

@@ -33,6 +33,18 @@ def test_each_variant_gets_a_strength_and_cross_validated_figures(tiny_sample: t
     assert len(marked) == 1 and data["chosen"] in marked[0] and "no adapter" in printed
 
 
+@pytest.mark.slow
+def test_a_given_strength_skips_the_leave_laws_out_check(tiny_sample: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    library, queries = tiny_sample
+    out = tmp_path / "variants.json"
+    argv = ["--library", str(library), "--queries", str(queries), "--model", "hash", "--folds", "2", "--only", "shipped", "--strength", "0.5",
+            "--index-dir", str(tmp_path / "index"), "--work-dir", str(tmp_path / "work"), "--json", str(out)]
+    assert bench_module("adapter_config_cv").main(argv) == 0
+    assert "strength 0.5 (given)" in capsys.readouterr().out
+    shipped = json.loads(out.read_text(encoding="utf-8"))["variants"]["shipped"]
+    assert shipped["strength"] == 0.5 and shipped["leave_laws_out"] is None and shipped["cv"]["questions"] > 0
+
+
 def test_a_variant_must_beat_the_shipped_settings_by_more_than_the_margin() -> None:
     cv = bench_module("adapter_config_cv")
     from qa.train.evaluate import DenseScores
@@ -41,6 +53,7 @@ def test_a_variant_must_beat_the_shipped_settings_by_more_than_the_margin() -> N
     assert cv.choose({"shipped": 0.60, "rank 16": 0.60 + cv.MARGIN / 2}) == "shipped"
     assert cv.choose({"shipped": 0.60, "rank 16": 0.60 + 2 * cv.MARGIN, "rank 64": 0.59}) == "rank 16"
     assert cv.choose({"rank 16": 0.5, "rank 64": 0.6}) == "rank 64"  # without shipped, simply the best
+    assert cv.choose({"6 rounds": 0.60, "6 rounds, 3 seeds": 0.60 + cv.MARGIN / 2}, against="6 rounds") == "6 rounds"
 
 
 def test_one_fold_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

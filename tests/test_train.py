@@ -7,6 +7,7 @@ with the HashEmbedder test double (skipped without ``../shared``).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,20 @@ def test_low_rank_adapter_trains() -> None:
     adapter = fit(queries, rows_of(pairs, range(len(pairs)), articles, 1.0), articles.vectors, config, log=lambda m: None)
     assert adapter.delta is None and adapter.down is not None and adapter.down.shape == (16, 4)
     assert score(pairs, queries, articles, adapter).hit_at_1 > score(pairs, queries, articles).hit_at_1
+
+
+def test_several_seeds_train_the_mean_of_their_maps(tmp_path: Path) -> None:
+    articles, pairs, queries = synthetic()
+    rows = rows_of(pairs, range(len(pairs)), articles, 1.0)
+    config = FitConfig(**{**SMALL.__dict__, "kind": "lowrank", "rank": 4})
+    singles = [fit(queries, rows, articles.vectors, replace(config, seed=s), log=lambda m: None) for s in (0, 1)]
+    bagged = fit(queries, rows, articles.vectors, replace(config, seeds=2), state_dir=tmp_path, log=lambda m: None)
+    assert bagged.down is not None and bagged.down.shape == (16, 8) and {p.name for p in tmp_path.iterdir()} == {"seed-0", "seed-1"}
+    q = queries[:5]
+    mean_update = q + sum(a.bias + (q @ a.down) @ a.up for a in singles) / 2  # type: ignore[operator]
+    np.testing.assert_allclose(bagged.apply(q), mean_update / np.linalg.norm(mean_update, axis=1, keepdims=True), atol=1e-5)
+    with pytest.raises(ValueError, match="seeds must be at least 1"):
+        replace(config, seeds=0)
 
 
 def test_a_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path: Path) -> None:
@@ -169,6 +184,8 @@ def test_qa_train_mistakes_are_one_line(tiny_sample: tuple[Path, Path], tmp_path
     err = capsys.readouterr().err
     assert err.startswith("error: STARD library not found") and err.count("\n") == 1
     assert main(["train", "--library", str(library), "--queries", str(queries), "--model", "hash", "--rounds", "0", "--out", str(tmp_path / "a")]) == 2
-    assert "--rank and --rounds" in capsys.readouterr().err
+    assert "--rank, --rounds and --seeds must be at least 1" in capsys.readouterr().err
+    assert main(["train", "--library", str(library), "--queries", str(queries), "--model", "hash", "--seeds", "0", "--out", str(tmp_path / "a")]) == 2
+    assert "--rank, --rounds and --seeds must be at least 1" in capsys.readouterr().err
     assert main(["train", "--library", str(library), "--queries", str(queries), "--model", "hash", "--strength", "2", "--out", str(tmp_path / "a")]) == 2
     assert capsys.readouterr().err == "error: --strength must be from 0 to 1, not 2.0\n"

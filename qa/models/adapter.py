@@ -34,7 +34,7 @@ import numpy as np
 from qa.files import atomic_write, sha256_file
 from qa.models.embedders import Embedder
 
-__all__ = ["ADAPTABLE", "library_model", "QueryAdapter", "AdapterError", "AdaptedEmbedder", "load_adapter", "save_adapter", "adapted", "TENSORS", "MANIFEST"]
+__all__ = ["ADAPTABLE", "library_model", "QueryAdapter", "average", "AdapterError", "AdaptedEmbedder", "load_adapter", "save_adapter", "adapted", "TENSORS", "MANIFEST"]
 
 TENSORS = "adapter.safetensors"
 MANIFEST = "manifest.json"
@@ -88,6 +88,26 @@ class QueryAdapter:
     def tensors(self) -> dict[str, np.ndarray]:
         named = {"bias": self.bias, "delta": self.delta, "down": self.down, "up": self.up}
         return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in named.items() if v is not None}
+
+
+def average(adapters: list[QueryAdapter]) -> QueryAdapter:
+    """One adapter whose update is the mean of ``adapters``' updates (at strength 1; manifest of the first).
+
+    Maps trained from different seeds land in different subspaces; their mean is still one map of the same form
+    (full ``delta`` averaged, low-rank factors side by side: rank r·n), so a bagged adapter loads and applies as any.
+    """
+    if not adapters:
+        raise ValueError("average needs at least one adapter")
+    n = len(adapters)
+    deltas = [a.delta for a in adapters if a.delta is not None]
+    low = [(a.down, a.up) for a in adapters if a.down is not None and a.up is not None]
+    return QueryAdapter(
+        bias=(np.sum(np.stack([a.bias for a in adapters]), axis=0) / n).astype(np.float32),
+        delta=(np.sum(np.stack(deltas), axis=0) / n).astype(np.float32) if deltas else None,
+        down=np.concatenate([d for d, _ in low], axis=1).astype(np.float32) if low else None,
+        up=(np.concatenate([u for _, u in low], axis=0) / n).astype(np.float32) if low else None,
+        manifest={k: v for k, v in adapters[0].manifest.items() if k != "strength"},
+    )
 
 
 def save_adapter(adapter: QueryAdapter, folder: Path) -> Path:

@@ -51,6 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rank", type=int, default=d.rank, help=f"rank of a low-rank map (default: {d.rank})")
     p.add_argument("--rounds", type=int, default=d.rounds, help=f"rounds (hard negatives recomputed, state saved after each; default: {d.rounds})")
     p.add_argument("--seed", type=int, default=d.seed, help=f"seed for initialisation, order, negatives and mining (default: {d.seed})")
+    p.add_argument("--seeds", type=int, default=d.seeds, help=f"maps trained from seeds SEED, SEED+1 … and averaged (default: {d.seeds})")
     p.add_argument("--mined-per-law", type=int, default=3, help="mined pairs of each kind per regulation; 0 trains on STARD only (default: 3)")
     p.add_argument("--limit", type=int, help="only the first N dev questions (quick runs)")
     p.add_argument("--cv", type=int, default=0, metavar="FOLDS", help="also cross-validate on the dev questions in FOLDS folds")
@@ -68,9 +69,9 @@ def run(args: argparse.Namespace) -> int:
     from qa.train.fit import FitConfig
 
     try:
-        fit_config = FitConfig(kind=args.kind, rank=args.rank, rounds=args.rounds, seed=args.seed)
-        if min(args.rank, args.rounds) < 1 or min(args.cv, args.leave_laws_out, args.mined_per_law) < 0:
-            raise ValueError("--rank and --rounds must be at least 1; --cv, --leave-laws-out and --mined-per-law not negative")
+        if min(args.rank, args.rounds, args.seeds) < 1 or min(args.cv, args.leave_laws_out, args.mined_per_law) < 0:
+            raise ValueError("--rank, --rounds and --seeds must be at least 1; --cv, --leave-laws-out and --mined-per-law not negative")
+        fit_config = FitConfig(kind=args.kind, rank=args.rank, rounds=args.rounds, seed=args.seed, seeds=args.seeds)
         if args.strength is not None and not 0 <= args.strength <= 1:
             raise ValueError(f"--strength must be from 0 to 1, not {args.strength}")
         manifest = _train(args, fit_config)

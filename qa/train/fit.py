@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from qa.files import atomic_write
-from qa.models.adapter import QueryAdapter
+from qa.models.adapter import QueryAdapter, average
 
 __all__ = ["FitConfig", "Rows", "fit", "data_hash", "nearest"]
 
@@ -44,10 +44,14 @@ class FitConfig:
     random_negatives: int = 1024
     mined_weight: float = 0.5
     seed: int = 0
+    #: Maps trained from seeds ``seed``, ``seed + 1`` … and averaged (:func:`qa.models.adapter.average`); 1: one map.
+    seeds: int = 1
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown adapter kind {self.kind!r}; choose from {', '.join(KINDS)}")
+        if self.seeds < 1:
+            raise ValueError(f"seeds must be at least 1, not {self.seeds}")
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,18 @@ def fit(
     progress: bool = False,
     log: Callable[[str], None] = print,
 ) -> QueryAdapter:
-    """Train an adapter on ``rows`` (positions into ``queries`` and ``passages``, both unit rows)."""
+    """Train an adapter on ``rows`` (positions into ``queries`` and ``passages``, both unit rows).
+
+    With ``config.seeds`` above 1, one map per seed (each resumable in its own ``seed-N`` folder), averaged.
+    """
+    if config.seeds > 1:
+        maps = []
+        for i in range(config.seeds):
+            if progress:
+                log(f"train: seed {config.seed + i} ({i + 1} of {config.seeds})")
+            one = replace(config, seed=config.seed + i, seeds=1)
+            maps.append(fit(queries, rows, passages, one, state_dir=state_dir / f"seed-{i}" if state_dir else None, progress=progress, log=log))
+        return average(maps)
     import torch
 
     torch.manual_seed(config.seed)
