@@ -40,6 +40,10 @@ VARIANTS: dict[str, dict[str, object]] = {
     "mined weight 1.0": {"mined_weight": 1.0},
     "mined weight 0.25": {"mined_weight": 0.25},
     "6 rounds, 3 seeds": {"rounds": 6, "seeds": 3},
+    "8 rounds": {"rounds": 8},
+    "6 rounds, rank 64": {"rounds": 6, "rank": 64},
+    "6 rounds, 256 candidates": {"rounds": 6, "candidates": 256},
+    "6 rounds, 2 epochs a round": {"rounds": 6, "epochs_per_round": 2},
 }
 #: How much a variant must beat the shipped settings by (on :func:`objective`) to be chosen.
 MARGIN = 0.005

@@ -6,8 +6,8 @@ import math
 
 from qa.measure.metrics import COMPARED_RETRIEVERS, Percentiles, first_rank, hit_at, mean, percentile, question_weighted, recall_at, reciprocal_rank, share
 from qa.measure.stard import Scores
-from qa.train.evaluate import DenseScores
 from qa.search.searcher import RETRIEVERS
+from qa.train.evaluate import DenseScores
 
 
 def test_percentiles_are_nearest_rank() -> None:
