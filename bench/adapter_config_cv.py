@@ -109,10 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     first = next(iter(results.values()))
     at = f"strength {args.strength} (given)" if args.strength is not None else f"the strength the {args.groups}-group leave-laws-out check chooses"
     print(f"STARD dev, dense e5 (exact): {args.folds}-fold cross-validation at {at}; > = chosen (must beat {args.against} by > {MARGIN})")
-    print(f"  {'no adapter':<20} {'':>8}  cv {_row(DenseScores(**first['base_cv']))}  {_unseen(first['base_leave_laws_out'])}")
+    print(f"  {'no adapter':<26} {'':>8}  cv {_row(DenseScores(**first['base_cv']))}  {_unseen(first['base_leave_laws_out'])}")
     for name, r in results.items():
         mark = ">" if name == chosen else " "
-        print(f"{mark} {name:<20} s={r['strength']:<6}  cv {_row(DenseScores(**r['cv']))}  {_unseen(r['leave_laws_out'])}  objective {score[name]:.4f}")
+        print(f"{mark} {name:<26} s={r['strength']:<6}  cv {_row(DenseScores(**r['cv']))}  {_unseen(r['leave_laws_out'])}  objective {score[name]:.4f}")
     if args.json:
         Path(args.json).write_text(json.dumps({"variants": results, "chosen": chosen}, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
