@@ -1,12 +1,13 @@
 """The adapter's training settings, compared by cross-validation and leave-laws-out on STARD's dev split.
 
 The shipped adapter's temperature, rank, rounds and mined-pair weight were set once, not tuned. Here each variant
-(one setting changed from the shipped ones) is trained exactly as ``qa train`` trains (``qa.train.data``,
+(see :data:`VARIANTS`) is trained exactly as ``qa train`` trains (``qa.train.data``,
 ``qa.train.evaluate``): its strength is chosen by ``qa train``'s own rule on the leave-laws-out check
 (``choose_strength``), and it is scored by k-fold cross-validation on the dev questions at that strength (dense e5,
 exact). The choice rule, fixed before the run: the highest mean of the cross-validated R@10, R@100 and hit@1; a
-variant must beat the shipped settings by more than 0.005 on that mean to be chosen (less is within a few
-questions). The held-out fifth is not read; a chosen variant is retrained with ``qa train`` and checked once by
+variant must beat the reference (``--against``: the shipped settings unless told) by more than 0.005 on that mean to
+be chosen (less is within a few questions). ``--strength`` scores every variant at a given strength and skips the
+leave-laws-out check (half the training). The held-out fifth is not read; a chosen variant is retrained with ``qa train`` and checked once by
 ``qa stard --split held-out`` and ``bench/collection_eval.py`` before it can ship.
 
     .venv/bin/python bench/adapter_config_cv.py            # needs the library's index (qa stard builds it)
@@ -30,7 +31,8 @@ from qa.train.evaluate import STRENGTHS, DenseScores, choose_strength, cross_val
 import shipped_training  # noqa: E402
 from shipped_training import objective  # noqa: E402
 
-#: One setting changed at a time from the shipped adapter's (``shipped``: none).
+#: One setting changed at a time from the shipped adapter's (``shipped``: none), then (after six rounds was chosen,
+#: 2026-12-03) one at a time from six rounds; compared against it with ``--against '6 rounds'``.
 VARIANTS: dict[str, dict[str, object]] = {
     "shipped": {},
     "rank 16": {"rank": 16},
@@ -45,7 +47,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "6 rounds, 256 candidates": {"rounds": 6, "candidates": 256},
     "6 rounds, 2 epochs a round": {"rounds": 6, "epochs_per_round": 2},
 }
-#: How much a variant must beat the shipped settings by (on :func:`objective`) to be chosen.
+#: How much a variant must beat the reference (``--against``, by default the shipped settings) by on :func:`objective`.
 MARGIN = 0.005
 
 
