@@ -46,6 +46,8 @@ VARIANTS: dict[str, dict[str, object]] = {
     "6 rounds, rank 64": {"rounds": 6, "rank": 64},
     "6 rounds, 256 candidates": {"rounds": 6, "candidates": 256},
     "6 rounds, 2 epochs a round": {"rounds": 6, "epochs_per_round": 2},
+    "6 rounds, temperature 0.03": {"rounds": 6, "temperature": 0.03},
+    "6 rounds, weight decay 0.2": {"rounds": 6, "weight_decay": 0.2},
 }
 #: How much a variant must beat the reference (``--against``, by default the shipped settings) by on :func:`objective`.
 MARGIN = 0.005
