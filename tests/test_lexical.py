@@ -125,6 +125,24 @@ def test_role_match_needs_the_rest_of_the_question(index: LexicalIndex) -> None:
     assert index.role_match(definition, index.weighted_terms("power batteries"), 0.5).tolist() == [0, 2, 0, 0]
 
 
+def test_role_match_counts_the_regulation_title() -> None:
+    """"深圳人工智能条例什么时候施行" names the regulation; its last article need not say 人工智能."""
+    regulation = Regulation("ai", "深圳经济特区人工智能产业促进条例", (article(1, "支持产业发展。", chapter=None), article(2, "本条例自2023年1月1日起施行。", chapter=None)))
+    single = LexicalIndex.build([regulation])
+    effective = frozenset({"effective"})
+    assert single.role_match(effective, single.weighted_terms("深圳人工智能"), 0.5).tolist() == [0, 2]
+    assert single.role_match(effective, single.weighted_terms("停车收费"), 0.5).tolist() == [0, 1]
+
+
+def test_role_match_of_an_english_question_on_an_untranslated_article(index: LexicalIndex) -> None:
+    """English words left over are matched through their renderings where we have no translation, and an
+    English remainder with no rendering is not taken for an empty one."""
+    purpose = frozenset({"purpose"})
+    rest = index.weighted_terms("battery recycling")
+    assert index.role_match(purpose, rest, 0.5, [("电池", 1.0), ("回收", 1.0)]).tolist() == [2, 0, 0, 0]
+    assert index.role_match(purpose, rest, 0.5, []).tolist() == [1, 0, 0, 0]
+
+
 def test_front_matter_words(index: LexicalIndex) -> None:
     assert index.front_keys == [(0, 0)]
     assert index.front_words == [token_set("电池回收法公告全文。") | token_set("")]

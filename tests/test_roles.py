@@ -72,6 +72,8 @@ def test_every_regulation_states_its_purpose_first_and_its_effective_date_last(r
         ("Which department is responsible for standards?", {"responsibility"}),
         ("什么时候施行？", {"effective"}),
         ("Since when is it in force?", {"effective"}),
+        ("上海的劳动合同条例是哪天开始实行的？", {"effective"}),
+        ("When did the Shenzhen AI regulation come into force?", {"effective"}),
         ("非石油燃料的车怎么办？", {"analogy"}),
         ("谁通过的？", {"adoption"}),
         ("公告是第几号？", {"adoption"}),
@@ -85,7 +87,14 @@ def test_question_roles(question: str, roles: set[str]) -> None:
 
 @pytest.mark.parametrize(
     ("question", "left"),
-    [("为什么出台这个条例？", ""), ("什么时候施行", ""), ("产业集群是什么意思？", "产业集群"), ("电动车年检是什么意思", "电动车年检")],
+    [
+        ("为什么出台这个条例？", ""),
+        ("什么时候施行", ""),
+        ("产业集群是什么意思？", "产业集群"),
+        ("电动车年检是什么意思", "电动车年检"),
+        ("这部地方规定哪天开始实行？", ""),
+        ("When does it come into force?", ""),
+    ],
 )
 def test_residual_is_what_the_question_asks_besides_the_role(question: str, left: str) -> None:
     assert residual(question) == left

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Iterator,
 
 import numpy as np
 
-from qa.corpus.model import Regulation
+from qa.corpus.model import Article, Regulation
 from qa.corpus.passages import article_context
 from qa.index import lexical_store
 from qa.index.crosslingual import CrossLingual
@@ -146,7 +146,7 @@ class LexicalIndex:
             en_words=[token_set(pairs[i][1].text_en or "") for i in en_docs],
             bm25_en=bm25_en,
             role_docs={role: np.flatnonzero([role in r for r in roles]) for role in ROLES},
-            role_words={i: _words(contexts[i], sentence_sets[i]) | token_set(pairs[i][1].text_en or "") for i, r in enumerate(roles) if r},
+            role_words={i: _role_words(library[pairs[i][0]], pairs[i][1], contexts[i], sentence_sets[i]) for i, r in enumerate(roles) if r},
             front_words=[token_set(f.text) | token_set(" ".join(f.paragraphs_en or ())) for reg in library for f in reg.front],
             corpus_hash=corpus_hash(library),
             cross=_cross(df) if len(en_docs) < len(pairs) else None,
@@ -247,14 +247,18 @@ class LexicalIndex:
             covered[i] = coverage(terms, self.words(i))
         return scores, covered
 
-    def role_match(self, roles: frozenset[str], rest: Terms, enough: float) -> np.ndarray:
+    def role_match(self, roles: frozenset[str], rest: Terms, enough: float, rest_chinese: Terms | None = None) -> np.ndarray:
         """Per article: 0 for no role the question asks about; 1 for a role match; 2 where the
         question asks about that role and nothing else the article lacks (at least ``enough`` of the
-        rest of the question's terms, ``rest``, are in the article)."""
+        rest of the question's terms, ``rest``, are in the article or its regulation's title). For an
+        English question, ``rest_chinese`` (its renderings, :meth:`chinese_terms`) is what the articles
+        without our translation are matched on."""
         match = np.zeros(len(self.keys), np.float32)
         for role in roles & self.role_docs.keys():
             for i in self.role_docs[role]:
-                match[i] = 2.0 if not rest or coverage(rest, self.role_words[int(i)]) >= enough else 1.0
+                terms = rest_chinese if rest_chinese is not None and self.untranslated[i] else rest
+                held = not rest or (bool(terms) and coverage(terms, self.role_words[int(i)]) >= enough)
+                match[i] = 2.0 if held else 1.0
         return match
 
 
@@ -376,3 +380,10 @@ def _cross(df: dict[str, int]) -> CrossLingual | None:
 
 def _words(context: str, sentence_sets: ArticleSentences) -> frozenset[str]:
     return token_set(context).union(*(s for paragraph in sentence_sets for s in paragraph))
+
+
+def _role_words(regulation: Regulation, article: Article, context: str, sentence_sets: ArticleSentences) -> frozenset[str]:
+    """What a role question's remaining words may be found in: the article, its context and the regulation's
+    title — "深圳人工智能条例什么时候施行" names the regulation, not something its last article must say."""
+    titles = token_set(regulation.title) | token_set(regulation.title_en or "")
+    return _words(context, sentence_sets) | titles | token_set(article.text_en or "")

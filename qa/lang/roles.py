@@ -55,8 +55,8 @@ _QUESTION: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "effective": re.compile(
-        r"(?:什么时候|何时|哪天|哪一天|几号|哪年)(?:起|开始)?(?:施行|生效|实施|执行|起|开始)|(?:施行|生效|实施)(?:日期|时间)|起施行|生效"
-        r"|\b(?:in force|take effect|took effect|effective|come into|came into|commence|start(?:ed)? to apply|apply from)\b",
+        r"(?:什么时候|何时|哪天|哪一天|几号|哪年)(?:起|开始)?(?:施行|生效|实施|实行|执行|起|开始)|(?:施行|生效|实施|实行)(?:日期|时间)|起施行|生效"
+        r"|\b(?:(?:come|came|comes|coming) into (?:force|effect)|in force|take effect|took effect|takes effect|effective|come into|came into|commence[sd]?|start(?:ed|s)? to apply|apply from)\b",
         re.I,
     ),
     "analogy": re.compile(
@@ -87,7 +87,7 @@ _ADOPTION = re.compile(
 
 #: Words that only point at the regulation or pad the question; what is left is its real content.
 _FILLER = re.compile(
-    r"这(?:个|部|项|份)?|那(?:个|部)?|本|该|一部|专门|关于|(?:地方性?)?(?:条例|法规)|规定|办法|文件|安徽(?:省)?|新能源(?:汽)?车|里|中|呢|吗|啊|呀|的|了|是|有|要|就|请问|我想知道|想问|一下"
+    r"这(?:个|部|项|份)?|那(?:个|部)?|本|该|一部|专门|关于|(?:地方性?)?(?:条例|法规|规定)|规定|办法|文件|安徽(?:省)?|新能源(?:汽)?车|里|中|呢|吗|啊|呀|的|了|是|有|要|就|请问|我想知道|想问|一下"
     r"|事情?|怎么办|怎么样|如何|哪些|什么|多少|吧"
     r"|[？?。，,！!、\s]"
     r"|\b(?:the|these|this|a|an|of|in|on|at|by|to|for|from|with|and|or|that|since|do|does|did|is|are|was|were|be|been|has|have|it|its"

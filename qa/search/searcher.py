@@ -277,7 +277,9 @@ class Searcher:
             self._embedder.admit()  # Busy before the lexical work: a busy answer must be quick
         terms = self.lexical.weighted_terms(text)
         roles = question_roles(text)
-        rest = self.lexical.weighted_terms(residual(text))
+        remainder = residual(text)
+        rest = self.lexical.weighted_terms(remainder)
+        rest_chinese = self.lexical.chinese_terms(remainder) if lang == "en" and rest else None
         enough = self.abstention.role_coverage
         front = self.citations.front_hits(text, roles, rest, enough) if chapter is None else ()
         limit = 4 * k + len(cited)
@@ -285,7 +287,7 @@ class Searcher:
         chinese = self.lexical.chinese_terms(text) if lang == "en" else []
         lexical, covered = self.lexical.scores(terms, lang, self.ranking.coverage_candidates, chinese)
         dense, dense_base, paragraph_scores = self._dense_scores(text, limit) if used != "bm25" else (None, None, {})
-        role_match = self.lexical.role_match(roles, rest, enough)
+        role_match = self.lexical.role_match(roles, rest, enough, rest_chinese)
         cross = self.lexical.untranslated if chinese else None
         quantity = self.lexical.quantity if asks_quantity(text) else None
         signals = ArticleSignals(keep, np.where(keep, lexical, 0), np.where(keep, covered, 0), dense, self.lexical.statute, role_match, cross, dense_base, quantity)
