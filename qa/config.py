@@ -63,7 +63,7 @@ ENVIRONMENT: dict[str, str] = {
     "QA_HOST": "address the app listens on (default: 127.0.0.1)",
     "QA_PORT": "port the app listens on (default: 7860)",
     "QA_FEEDBACK": "JSON Lines file the app's 'Wrong answer?' reports go to (default: none, the control is off)",
-    "QA_QUERY_ENCODER": "how e5 encodes questions: onnx (default), onnx-int8 or torch; passages always use torch",
+    "QA_QUERY_ENCODER": "how e5 encodes questions: onnx (default), onnx-int8 or torch; passages use the fp32 onnx graph under onnx, torch otherwise",
     "QA_QUERY_THREADS": "threads of the ONNX e5 query encoder (default: every core; give replicas sharing a host fewer)",
     "QA_CACHE_SIZE": "answers the app keeps for repeated questions; 0 turns the cache off (default: 1024)",
     "QA_MAX_WAITING": "questions the app lets wait for its semantic model before answering 'busy, try again' (default: 64)",

@@ -64,6 +64,37 @@ def test_onnx_encoder_loads_offline_without_torch(exported: Path) -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent, env=env)
 
 
+PASSAGES = [
+    "第一条　为了促进本省新能源汽车产业集群发展，制定本条例。",
+    "本条例所称新能源汽车，是指插电式混合动力（含增程式）汽车、纯电动汽车和燃料电池汽车。",
+    "充电" * 400,  # past 512 tokens: truncated as sentence-transformers truncates
+    "车",
+]
+
+
+@pytest.mark.slow
+def test_onnx_passage_vectors_agree_with_torch_in_order(exported: Path) -> None:
+    """Under the fp32 graph passages skip torch; the index they make must be the one torch would make."""
+    ref = embedders.E5Embedder(exported, threads=1).encode_passages(PASSAGES)
+    e5 = embedders.E5Embedder(exported, threads=1, query_encoder="onnx")
+    vectors = e5.encode_passages(PASSAGES, batch_size=2)  # longest first, then put back in order
+    assert vectors.shape == ref.shape and vectors.dtype == np.float32
+    assert ((vectors * ref).sum(axis=1) > 0.99999).all()
+    assert e5.encode_passages([]).shape == (0, 384)
+
+
+@pytest.mark.slow
+def test_an_index_builds_under_the_fp32_graph_without_torch(exported: Path) -> None:
+    code = (
+        "import sys; from pathlib import Path; from qa.models.embedders import E5Embedder\n"
+        f"e5 = E5Embedder(Path({str(exported)!r}), threads=1, query_encoder='onnx')\n"
+        "assert e5.encode_passages(['本条例自2024年3月1日起施行。'] * 40).shape == (40, 384)\n"
+        "assert 'torch' not in sys.modules, 'torch imported to embed passages'\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(exported.parent / "no-hub")}
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent, env=env)
+
+
 @pytest.mark.slow
 def test_export_is_redone_when_its_manifest_is_stale(exported: Path) -> None:
     assert onnx_problem(exported) is None

@@ -161,8 +161,9 @@ def _ensure_fp32(model_path: Path, *, progress: bool) -> Path:
 
 
 class OnnxQueryEncoder:
-    """e5 query vectors from an export: the tokenizer, the graph, mean pooling over the mask (the prompt
-    included, as sentence-transformers pools), L2 normalisation. One session, ``threads`` intra-op threads."""
+    """e5 vectors from an export: the tokenizer, the graph, mean pooling over the mask (the prompt
+    included, as sentence-transformers pools), L2 normalisation. One session, ``threads`` intra-op threads.
+    Questions always; passages too for the fp32 graph (:meth:`encode_passages`), whose vectors equal torch's."""
 
     def __init__(self, folder: Path, *, variant: str = "onnx", threads: int = 1) -> None:
         if variant not in _FILES:
@@ -173,6 +174,7 @@ class OnnxQueryEncoder:
         folder = Path(folder)
         st_config = json.loads((folder / "config_sentence_transformers.json").read_text(encoding="utf-8"))
         self.prompt: str = st_config["prompts"]["query"]
+        self.passage_prompt: str = st_config["prompts"]["passage"]
         max_length = int(json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))["max_seq_length"])
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length)
@@ -187,11 +189,17 @@ class OnnxQueryEncoder:
         self._session = ort.InferenceSession(str(folder / _FILES[variant]), options, providers=["CPUExecutionProvider"])
         self.variant = variant
 
-    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """(len(texts), dim) float32, unit rows, for questions (the query prompt is added here)."""
+    def encode(self, texts: list[str], batch_size: int = 32, *, prompt: str | None = None, progress: bool = False) -> np.ndarray:
+        """(len(texts), dim) float32, unit rows, for questions (the query prompt, or ``prompt``, is added here)."""
+        prompt = self.prompt if prompt is None else prompt
         parts = []
-        for start in range(0, len(texts), batch_size):
-            encoded = self._tokenizer.encode_batch([self.prompt + t for t in texts[start : start + batch_size]])
+        starts = range(0, len(texts), batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="embedding passages (e5, ONNX)", unit="batch")
+        for start in starts:
+            encoded = self._tokenizer.encode_batch([prompt + t for t in texts[start : start + batch_size]])
             ids = np.array([e.ids for e in encoded], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
             hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
@@ -199,3 +207,12 @@ class OnnxQueryEncoder:
             parts.append((hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9))
         vectors = np.concatenate(parts, axis=0).astype(np.float32)
         return np.ascontiguousarray(vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12), dtype=np.float32)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 32, *, progress: bool = False) -> np.ndarray:
+        """Passage vectors (the passage prompt), batched longest first so a batch pads to texts of like length.
+        ``texts`` must not be empty."""
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        vectors = self.encode([texts[i] for i in order], batch_size, prompt=self.passage_prompt, progress=progress)
+        out = np.empty_like(vectors)
+        out[order] = vectors
+        return out

@@ -92,7 +92,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print one JSON object: start_to_first_answer_s, index_build_s, query_ms.{dense,bm25,hybrid}.{p50,p95,p99}, ratios, memory, scales, targets")
     parser.add_argument("--scale", type=_scales, help="also measure corpora of about N articles from --library, e.g. 1000,10000,all")
     parser.add_argument("--model", choices=EMBEDDERS, default="e5+use", help="embedding model (default: e5+use; hash is a test double)")
-    parser.add_argument("--query-encoder", choices=QUERY_ENCODERS, help="how e5 encodes questions (default: $QA_QUERY_ENCODER, else the product's default); passages always use torch")
+    parser.add_argument("--query-encoder", choices=QUERY_ENCODERS, help="how e5 encodes questions (default: $QA_QUERY_ENCODER, else the product's default); passages use the fp32 onnx graph under onnx, torch otherwise")
     parser.add_argument("--queries", type=int, help="questions per retriever (default 300; 60 with --quick)")
     parser.add_argument("--eval-dir", metavar="DIR", help="folder of JSON Lines question sets whose questions are timed (default: tests/eval of the checkout)")
     parser.add_argument("--corpus", help="the bundled corpus (default: corpus/anhui-nev-clusters or $QA_CORPUS)")
