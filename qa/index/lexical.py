@@ -137,6 +137,7 @@ class LexicalIndex:
             bm25_en = bm25s.BM25()
             bm25_en.index([tokens(pairs[i][1].text_en or "") for i in en_docs], show_progress=False)
         roles = [article_roles(a.text) for _, a in pairs]
+        titles = [token_set(reg.title) | token_set(reg.title_en or "") for reg in library]
         df = dict(Counter(t for toks in doc_tokens for t in set(toks)))
         return cls(
             **placed,
@@ -146,7 +147,7 @@ class LexicalIndex:
             en_words=[token_set(pairs[i][1].text_en or "") for i in en_docs],
             bm25_en=bm25_en,
             role_docs={role: np.flatnonzero([role in r for r in roles]) for role in ROLES},
-            role_words={i: _role_words(library[pairs[i][0]], pairs[i][1], contexts[i], sentence_sets[i]) for i, r in enumerate(roles) if r},
+            role_words={i: _role_words(titles[pairs[i][0]], pairs[i][1], contexts[i], sentence_sets[i]) for i, r in enumerate(roles) if r},
             front_words=[token_set(f.text) | token_set(" ".join(f.paragraphs_en or ())) for reg in library for f in reg.front],
             corpus_hash=corpus_hash(library),
             cross=_cross(df) if len(en_docs) < len(pairs) else None,
@@ -382,8 +383,7 @@ def _words(context: str, sentence_sets: ArticleSentences) -> frozenset[str]:
     return token_set(context).union(*(s for paragraph in sentence_sets for s in paragraph))
 
 
-def _role_words(regulation: Regulation, article: Article, context: str, sentence_sets: ArticleSentences) -> frozenset[str]:
-    """What a role question's remaining words may be found in: the article, its context and the regulation's
-    title — "深圳人工智能条例什么时候施行" names the regulation, not something its last article must say."""
-    titles = token_set(regulation.title) | token_set(regulation.title_en or "")
-    return _words(context, sentence_sets) | titles | token_set(article.text_en or "")
+def _role_words(title: frozenset[str], article: Article, context: str, sentence_sets: ArticleSentences) -> frozenset[str]:
+    """What a role question's remaining words may be found in: the article, its context and its regulation's
+    ``title`` words — "深圳人工智能条例什么时候施行" names the regulation, not something its last article must say."""
+    return _words(context, sentence_sets) | title | token_set(article.text_en or "")

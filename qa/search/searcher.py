@@ -279,7 +279,7 @@ class Searcher:
         roles = question_roles(text)
         remainder = residual(text)
         rest = self.lexical.weighted_terms(remainder)
-        rest_chinese = self.lexical.chinese_terms(remainder) if lang == "en" and rest else None
+        rest_chinese = self.lexical.chinese_terms(remainder) if lang == "en" and rest and roles else None
         enough = self.abstention.role_coverage
         front = self.citations.front_hits(text, roles, rest, enough) if chapter is None else ()
         limit = 4 * k + len(cited)
