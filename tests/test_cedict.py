@@ -57,3 +57,12 @@ def test_acronyms_and_place_names_are_senses(sample) -> None:  # type: ignore[no
     assert sample.lookup(("shenzhen",)) == ("深圳市",)  # "Shenzhen, sub-provincial city …"
     assert "上海" in sample.lookup(("shanghai",))  # "Shanghai municipality"
     assert "北上广" not in sample.lookup(("beij",))  # "Beijing, Shanghai and Guangzhou" does not spell Bei Shang Guang
+
+
+def test_british_spellings_meet_the_dictionarys_american_ones(sample) -> None:  # type: ignore[no-untyped-def]
+    british = dict(sample.translate("my neighbour's labour contract and licence plate"))
+    american = dict(sample.translate("my neighbor's labor contract and license plate"))
+    assert british == american
+    assert british["labor contract"] == ("劳动合同",)
+    assert "牌照" in british["licens plate"]
+    assert british["neighbor"] == ("邻居",)

