@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from qa.search.confidence import DEFAULT_PATH, FEATURES, Confidence, LanguageModel, features, load
-from qa.search.fusion import Abstention, ArticleSignals, Ranking, rank
+from qa.search.fusion import ArticleSignals, rank
+from qa.search.settings import Abstention, Ranking
 
 F = np.float32
 
@@ -103,7 +104,7 @@ def test_a_model_of_one_language_leaves_the_other_to_the_thresholds(tmp_path: Pa
 
 def test_gemma_decides_english_by_its_committed_model() -> None:
     from qa.search.confidence import GEMMA_PATH
-    from qa.search.fusion import MODEL_ABSTENTION, abstention_for
+    from qa.search.settings import MODEL_ABSTENTION, abstention_for
 
     gemma = abstention_for("gemma")
     assert gemma.confidence is not None and gemma.confidence.languages == ("en",)

@@ -6,7 +6,7 @@ import pytest
 
 from qa.corpus.model import CorpusError
 from qa.measure.evaluate import Outcome, Question, calibrate, format_table, load_questions, summarize
-from qa.search.fusion import Abstention
+from qa.search.settings import Abstention
 
 EVAL = Path(__file__).parent / "eval"
 

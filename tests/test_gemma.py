@@ -173,7 +173,7 @@ def test_gemma_answers_with_its_own_thresholds_and_hybrid_weight(tmp_path: Path)
     from qa.corpus.library import default_corpus, load_library
     from qa.models import HashEmbedder
     from qa.search import Abstention, Searcher
-    from qa.search.fusion import MODEL_ABSTENTION, Ranking, abstention_for, ranking_for
+    from qa.search.settings import MODEL_ABSTENTION, Ranking, abstention_for, ranking_for
 
     assert abstention_for("e5+use") == Abstention() == abstention_for(None)
     assert ranking_for("e5+use") == Ranking() == ranking_for(None)

@@ -232,7 +232,7 @@ def test_keyword_answers_keep_the_default_thresholds_whatever_the_model(lexical_
     """BM25 does not depend on the model: EmbeddingGemma's own lexical thresholds (calibrated beside its
     cosines) must not make keyword-only answers, and answers while it loads, abstain more."""
     from qa.models import HashEmbedder
-    from qa.search.fusion import MODEL_ABSTENTION, abstention_for
+    from qa.search.settings import MODEL_ABSTENTION, abstention_for
 
     class NamedGemma(HashEmbedder):
         name = "gemma"

@@ -7,7 +7,7 @@ from pathlib import Path
 from qa.measure.evaluate import Outcome, Question, load_questions
 from qa.measure.prepared import outcomes, prepare_set
 from qa.measure.tuning import format_choices, grid, leave_one_out, objective
-from qa.search.fusion import Ranking
+from qa.search.settings import Ranking
 from qa.search.searcher import Searcher
 
 EVAL = Path(__file__).parent / "eval"

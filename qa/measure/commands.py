@@ -79,7 +79,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from qa.measure.crossval import folds_json, format_folds, leave_one_out, load_sets
     from qa.measure.prepared import outcomes as prepared_outcomes
     from qa.measure.prepared import prepare_set
-    from qa.search.fusion import abstention_for
+    from qa.search.settings import abstention_for
 
     corpora: list[str] = list(args.corpus or [])
     questions_files: list[str] = list(args.questions or [])

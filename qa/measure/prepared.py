@@ -14,7 +14,7 @@ from typing import Sequence
 
 from qa.measure.evaluate import Outcome, Question, outcome_of
 from qa.search import Abstention, Searcher
-from qa.search.fusion import Ranking
+from qa.search.settings import Ranking
 from qa.search.searcher import Prepared
 
 __all__ = ["PreparedSet", "prepare_set", "outcomes"]

@@ -17,7 +17,7 @@ from qa.measure.crossval import Fold
 from qa.measure.evaluate import Outcome
 from qa.measure.metrics import hit_at, mean, reciprocal_rank
 from qa.measure.prepared import PreparedSet, outcomes
-from qa.search.fusion import Ranking
+from qa.search.settings import Ranking
 
 __all__ = ["HYBRID_WEIGHTS", "ROLE_PRIORS", "grid", "objective", "RankingChoice", "leave_one_out", "format_choices"]
 

@@ -1,13 +1,13 @@
 """Calibrated confidence that a question is answerable: several signals → one logistic probability.
 
-The per-language thresholds of :class:`qa.search.fusion.Abstention` look at the best article's cosine and its
+The per-language thresholds of :class:`qa.search.settings.Abstention` look at the best article's cosine and its
 term coverage one at a time. Signals that say how much the best article *stands out* — its margin over the
 next article, its distance above the corpus's background similarity, whether the dense and lexical channels
 agree on it — carry over between regulations better than raw cosines do (each corpus has its own level).
 :func:`features` measures them from a question's :class:`~qa.search.fusion.ArticleSignals`; a
 :class:`Confidence` (one logistic model per language, fitted by :mod:`qa.measure.calibration` with
 leave-one-regulation-out) turns them into P(answerable) and abstains below its threshold. A model may cover
-one language only: the other keeps the thresholds (EmbeddingGemma's English, :data:`qa.search.fusion.MODEL_CONFIDENCE`).
+one language only: the other keeps the thresholds (EmbeddingGemma's English, :data:`qa.search.settings.MODEL_CONFIDENCE`).
 """
 
 from __future__ import annotations
