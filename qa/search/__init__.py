@@ -1,8 +1,9 @@
 """The search stage: a question in, an :class:`Answer` of cited articles (or an abstention) out.
 
 :mod:`.citations` resolves direct citations, :mod:`.fusion` ranks and weighs evidence over score
-arrays with the :mod:`.settings` (:class:`Ranking`, :class:`Abstention`), :mod:`.highlight` marks the answering sentences, :mod:`.messages` holds every sentence shown,
-and :class:`Searcher` runs them in order; :mod:`.followup` reads a short question with the previous answer.
+arrays with the :mod:`.settings` (:class:`Ranking`, :class:`Abstention`), :mod:`.highlight` marks the
+answering sentences, :mod:`.messages` holds every sentence shown, and :class:`Searcher` runs them in order;
+:mod:`.followup` reads a short question with the previous answer.
 """
 
 from qa.search.followup import Reading, Turn, ask_follow_up, read_follow_up

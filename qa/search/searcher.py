@@ -27,13 +27,13 @@ from qa.lang.quantity import asks_quantity
 from qa.lang.roles import question_roles, residual
 from qa.lang.text import clean_question, detect_lang
 from qa.models.batcher import MAX_WAITING, BatchingEmbedder, Busy
-from qa.search import fusion, messages, settings
+from qa.search import fusion, messages
 from qa.search.citations import Citations
 from qa.search.cache import DEFAULT_SIZE, AnswerCache
 from qa.search.fusion import ArticleSignals
 from qa.search.highlight import article_hit
 from qa.search.messages import Message
-from qa.search.settings import DENSE_CANDIDATES, RETRIEVERS, Abstention, Ranking
+from qa.search.settings import DENSE_CANDIDATES, RETRIEVERS, Abstention, Ranking, abstention_for, ranking_for
 from qa.search.types import Answer, FrontHit, Highlight, Hit, Relevance
 
 if TYPE_CHECKING:
@@ -103,10 +103,10 @@ class Searcher:
         max_active: int | None = None,
     ):
         self.library = tuple(library)
-        # Settings suit the model: e5+use's by default, others' from settings.MODEL_RANKING and MODEL_ABSTENTION.
+        # Settings suit the model: e5+use's by default, others' from qa.search.settings.MODEL_RANKING and MODEL_ABSTENTION.
         model_name = embedder if isinstance(embedder, str) else getattr(embedder, "name", None)
-        self.ranking = ranking or settings.ranking_for(model_name)
-        self._model_abstention = settings.abstention_for(model_name)
+        self.ranking = ranking or ranking_for(model_name)
+        self._model_abstention = abstention_for(model_name)
         self.abstention = abstention or self._model_abstention
         self.abstain = abstain
         self.log = log
@@ -329,7 +329,7 @@ class Searcher:
     # ------------------------------------------------------------ steps
 
     def _abstained(self, base: Answer, prepared: Prepared, ranked: fusion.Ranked, abstention: Abstention) -> Answer:
-        """No article answers: say so, and name the nearest one when it comes close (:data:`settings.NEAR_MISS`
+        """No article answers: say so, and name the nearest one when it comes close (:data:`qa.search.settings.NEAR_MISS`
         of the threshold) and shares one of the question's own terms — a place to look, not an answer."""
         said = _said(base, messages.no_answer(self.library, prepared.chapter))
         if ranked.signals.get("no_quantity") and abstention.quantity_veto:
