@@ -20,6 +20,7 @@ from qa.index.lexical import LexicalIndex, coverage, is_statute, load_or_build, 
 from qa.index.tokensets import ArticleSets
 from qa.lang import cedict
 from qa.lang.cedict import load_dictionary
+from qa.lang.quantity import answering_mask, quantity_mask
 from qa.lang.text import token_set, tokens
 
 
@@ -72,10 +73,11 @@ def test_keys_chapters_and_statutes_per_article(index: LexicalIndex) -> None:
     assert LexicalIndex.build([STATUTE]).statute.tolist() == [0.0, 0.0, 0.0]  # one regulation: no prior
 
 
-def test_articles_stating_a_quantity_are_marked(index: LexicalIndex) -> None:
-    assert index.quantity.tolist() == [False, False, False, False]
+def test_articles_stating_a_quantity_are_marked_with_its_kinds(index: LexicalIndex) -> None:
+    assert index.quantity.tolist() == [0, 0, 0, 0]
     fines = Regulation("fines", "罚款规定", (article(1, "处五万元以上罚款。"), article(2, "应当公示地址。")))
-    assert LexicalIndex.build([fines]).quantity.tolist() == [True, False]
+    assert LexicalIndex.build([fines]).quantity.tolist() == [quantity_mask("处五万元以上罚款。"), 0]
+    assert quantity_mask("处五万元以上罚款。") & answering_mask("罚多少钱？") and not quantity_mask("处五万元以上罚款。") & answering_mask("几岁？")
 
 
 def test_context_is_the_title_and_chapter_in_a_collection(index: LexicalIndex) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from qa.corpus.library import default_corpus, load_library
+from qa.corpus.model import Article, Paragraph, Regulation
 from qa.search import RETRIEVERS, Abstention, Answer, Ranking, Searcher
 
 
@@ -165,10 +166,22 @@ def test_a_question_for_a_figure_the_regulation_does_not_state_abstains_and_says
     assert not topic.abstained and topic.hits[0].article == 35
     amount = lexical_only.search("充电基础设施建设能拿多少补贴？", retriever="bm25")  # the Regulations state no amounts
     assert amount.abstained and not amount.hits and amount.signals["no_quantity"] == 1.0
-    assert "没有规定具体数字" in (amount.message or "") and "states a figure" in (amount.message_en or "")
+    assert "没有规定这类具体数字" in (amount.message or "") and "states a figure" in (amount.message_en or "")
     assert amount.related  # the nearest article is still named as a place to look
     allowed = lexical_only.search("充电基础设施建设能拿多少补贴？", retriever="bm25", abstain=False)
     assert not allowed.abstained and allowed.hits
+
+
+def test_a_question_for_a_figure_of_another_kind_than_the_articles_state_abstains() -> None:
+    hours = Regulation("hours", "非全日制用工规定", (
+        Article(1, (Paragraph(1, "非全日制劳动者每日工作时间应当在法定工作时间的百分之五十以下。"),), chapter=1),
+        Article(2, (Paragraph(1, "用人单位应当按时支付非全日制劳动者的工资。"),), chapter=1),
+    ))
+    searcher = Searcher([hours], embedder=None, log=lambda m: None, progress=False)
+    share = searcher.search("非全日制劳动者每天工作时间最多多长？", retriever="bm25")  # a period stated as a share
+    assert not share.abstained and share.hits[0].article == 1
+    age = searcher.search("非全日制劳动者的年龄最小是多少岁？", retriever="bm25")  # states no age
+    assert age.abstained and age.signals["no_quantity"] == 1.0 and "这类具体数字" in (age.message or "")
 
 
 def test_relevance_of_cited_and_ranked_hits(lexical_only: Searcher) -> None:

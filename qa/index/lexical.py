@@ -34,7 +34,7 @@ from qa.index import lexical_store
 from qa.index.crosslingual import CrossLingual
 from qa.index.dense import IndexError_, corpus_hash
 from qa.index.tokensets import ArticleSentences, ArticleSets, SetList, SetMap, Vocabulary
-from qa.lang.quantity import states_quantity
+from qa.lang.quantity import quantity_mask
 from qa.lang.roles import ROLES, article_roles
 from qa.lang.text import sentences, token_set, tokens
 
@@ -88,9 +88,9 @@ class LexicalIndex:
 
     ``keys`` are (regulation index, article number, suffix); ``sentence_sets[i][p][s]`` is the word
     set of sentence ``s`` of paragraph ``p`` of article ``i``; ``en_docs`` are the articles with our
-    English translation, in the order ``bm25_en`` indexed them; ``quantity`` marks the articles stating a quantity
-    (:mod:`qa.lang.quantity`, for the searcher's answer-type check). Loaded from disk, the word sets are
-    made when first read (:mod:`qa.index.tokensets`).
+    English translation, in the order ``bm25_en`` indexed them; ``quantity`` holds what each article states
+    (:func:`qa.lang.quantity.quantity_mask`: a quantity, and which kinds), for the searcher's answer-type check.
+    Loaded from disk, the word sets are made when first read (:mod:`qa.index.tokensets`).
     """
 
     keys: list[tuple[int, int, int]]
@@ -348,7 +348,7 @@ def _placement(library: Sequence[Regulation]) -> _Placement:
         keys=[(r, *a.key) for r, a in pairs],
         chapters=np.array([a.chapter or 0 for _, a in pairs], np.int64),
         statute=np.array([is_statute(library[r].title) and several for r, _ in pairs], np.float32),
-        quantity=np.fromiter((states_quantity(a.text) for _, a in pairs), bool, len(pairs)),
+        quantity=np.fromiter((quantity_mask(a.text) for _, a in pairs), np.uint8, len(pairs)),
         contexts=[article_context(library, r, a) for r, a in pairs],
         en_docs=[i for i, (_, a) in enumerate(pairs) if a.text_en],
         front_keys=[(r, n) for r, reg in enumerate(library) for n in range(len(reg.front))],

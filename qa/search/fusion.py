@@ -51,7 +51,7 @@ class ArticleSignals:
     translation (None: none were). ``dense_base`` is, for a question vector changed by a query adapter, the
     base model's best cosine per article: ``dense`` orders articles, ``dense_base`` is the evidence, on the
     scale the abstention thresholds were calibrated on (None: the question was not adapted). ``quantity`` is set
-    when the question asks for a quantity (:mod:`qa.lang.quantity`): per article, whether it states one.
+    when the question asks for a quantity (:mod:`qa.lang.quantity`): per article, whether it states one of the kind asked.
     """
 
     keep: np.ndarray

@@ -118,8 +118,8 @@ def no_answer(library: Sequence[Regulation], chapter: int | None) -> Message:
 def no_figure() -> Message:
     """After :func:`no_answer`, when the quantity veto abstained (:func:`qa.search.fusion.unanswered_quantity`)."""
     return Message(
-        "你问的是数额、期限或比例，而最相关的几条都没有规定具体数字。",
-        "You asked for an amount, a period or a rate; none of the most relevant articles states a figure.",
+        "你问的是数额、期限、年龄或比例，而最相关的几条都没有规定这类具体数字。",
+        "You asked for an amount, a period, an age or a rate; none of the most relevant articles states a figure of that kind.",
     )
 
 

@@ -23,7 +23,7 @@ from qa.corpus.model import Article, Regulation, citation_zh
 from qa.index.lexical import Terms
 from qa.index.lexical import load_or_build as load_lexical
 from qa.lang.cite import find_citation
-from qa.lang.quantity import asks_quantity
+from qa.lang.quantity import answering_mask
 from qa.lang.roles import question_roles, residual
 from qa.lang.text import clean_question, detect_lang
 from qa.models.batcher import MAX_WAITING, BatchingEmbedder, Busy
@@ -290,7 +290,7 @@ class Searcher:
         dense, dense_base, paragraph_scores = self._dense_scores(text, limit) if used != "bm25" else (None, None, {})
         role_match = self.lexical.role_match(roles, rest, enough, rest_chinese)
         cross = self.lexical.untranslated if chinese else None
-        quantity = self.lexical.quantity if asks_quantity(text) else None
+        quantity = (self.lexical.quantity & asked) != 0 if (asked := answering_mask(text)) else None
         signals = ArticleSignals(keep, np.where(keep, lexical, 0), np.where(keep, covered, 0), dense, self.lexical.statute, role_match, cross, dense_base, quantity)
         # Highlighting looks for the Chinese terms too: they are what an untranslated article contains.
         return Prepared(base, None, k, chapter, used, tuple(cited), tuple(notes), terms + chinese, front, limit, signals, paragraph_scores)
