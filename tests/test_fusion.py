@@ -14,6 +14,7 @@ from qa.search.fusion import (
     dense_scores,
     eligible,
     evidence,
+    first_if_only_role,
     hybrid,
     minmax,
     rank,
@@ -89,6 +90,19 @@ def test_role_prior_is_added_per_match_level() -> None:
     assert out == pytest.approx([0.5, 0.7, 0.9])
     assert with_role_prior(scores, np.zeros(3, F), Ranking()) is scores
     assert with_role_prior(scores, np.array([0, 1, 2], F), Ranking(role_prior=0.2), spread=0.1) == pytest.approx([0.5, 0.52, 0.54])
+
+
+def test_the_only_article_fully_playing_the_role_comes_first() -> None:
+    scores = np.array([0.9, 0.5, 0.3], F)
+    allowed = np.ones(3, bool)
+    lifted = first_if_only_role(scores, allowed, np.array([0, 0, 2], F), Ranking(role_prior=0.2))
+    assert lifted == pytest.approx([0.9, 0.5, 1.1])
+    assert first_if_only_role(scores, allowed, np.array([0, 2, 2], F), Ranking()) is scores  # several: the scores decide
+    assert first_if_only_role(scores, allowed, np.array([2, 0, 0], F), Ranking()) is scores  # already first
+    assert first_if_only_role(scores, allowed, np.array([0, 1, 0], F), Ranking()) is scores  # a partial match
+    assert first_if_only_role(scores, np.array([True, True, False]), np.array([0, 0, 2], F), Ranking()) is scores  # out of scope
+    s = signals([0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.90, 0.84, 0.80], role=[0.0, 0.0, 2.0])
+    assert rank("dense", "zh", s, 3, Ranking(role_prior=0.2), Abstention(), abstain=False).docs.tolist() == [2, 0, 1]
 
 
 def test_the_role_prior_weighs_in_the_units_of_the_score() -> None:

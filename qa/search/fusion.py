@@ -27,6 +27,7 @@ __all__ = [
     "hybrid",
     "base_scores",
     "with_role_prior",
+    "first_if_only_role",
     "raw_cosine",
     "dense_scores",
     "dense_paragraph_scores",
@@ -156,6 +157,18 @@ def with_role_prior(scores: np.ndarray, role_match: np.ndarray, ranking: Ranking
     return scores + ranking.role_prior * spread * role_match if role_match.any() else scores
 
 
+def first_if_only_role(scores: np.ndarray, allowed: np.ndarray, role_match: np.ndarray, ranking: Ranking, spread: float = 1.0) -> np.ndarray:
+    """The one article that fully plays the role a question asks about, put first. "When does the Zhengzhou school injury
+    regulation come into force?" has one answer (本条例自2007年1月1日起施行), but the regulation's name fills another
+    article (技工学校的学生人身伤害事故……依照本条例执行) that the prior alone does not overtake. Several full matches (部门负责
+    in many articles) are left to the scores."""
+    full = allowed & (role_match > 1)
+    others = allowed & ~full
+    if int(full.sum()) != 1 or not others.any() or scores[full].max() > scores[others].max():
+        return scores
+    return np.where(full, scores[others].max() + ranking.role_prior * spread, scores)
+
+
 def dense_scores(sims: np.ndarray, rows: np.ndarray, unit_docs: np.ndarray, articles: int) -> np.ndarray:
     """Best cosine per article from one query's FAISS results (``sims``/``rows``, best first; rows of
     −1 are FAISS padding). ``unit_docs`` maps each unit to its article (−1: none). Articles with no
@@ -224,7 +237,7 @@ def rank(
     allowed = eligible(retriever, signals)
     base = base_scores(retriever, signals, ranking)
     spread = float(np.ptp(base[allowed])) if raw_cosine(retriever, signals) and allowed.any() else 1.0
-    scores = np.where(allowed, with_role_prior(base, signals.role_match, ranking, spread), -np.inf)
+    scores = first_if_only_role(np.where(allowed, with_role_prior(base, signals.role_match, ranking, spread), -np.inf), allowed, signals.role_match, ranking, spread)
     found = evidence(retriever, lang, signals, abstention)
     deciding = found if abstain else evidence(retriever, lang, signals, abstention.off())
     docs = top(scores, allowed, limit)

@@ -71,7 +71,8 @@ class Ranking:
     Congress) when several regulations are loaded: a citizen's question is most often answered by
     the statute itself rather than by the rules made under it (chosen on STARD's tuning split,
     docs/stard.md; nothing with one regulation). ``role_prior`` is added to the score of articles
-    whose structural role (:mod:`qa.lang.roles`) the question asks about (set a priori).
+    whose structural role (:mod:`qa.lang.roles`) the question asks about (set a priori; the only article fully
+    playing it goes first, :func:`qa.search.fusion.first_if_only_role`).
     ``dense_candidates`` units are fetched from FAISS, ``coverage_candidates`` articles have their
     term coverage measured.
     """
