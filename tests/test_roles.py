@@ -94,6 +94,8 @@ def test_question_roles(question: str, roles: set[str]) -> None:
         ("电动车年检是什么意思", "电动车年检"),
         ("这部地方规定哪天开始实行？", ""),
         ("When does it come into force?", ""),
+        ("管养狗的那个规定什么时候施行？", "养狗"),  # 管 names what the regulation governs: not asked of an article
+        ("充电桩管得严不严？", "充电桩管得严不严"),
     ],
 )
 def test_residual_is_what_the_question_asks_besides_the_role(question: str, left: str) -> None:

@@ -87,7 +87,7 @@ _ADOPTION = re.compile(
 
 #: Words that only point at the regulation or pad the question; what is left is its real content.
 _FILLER = re.compile(
-    r"这(?:个|部|项|份)?|那(?:个|部)?|本|该|一部|专门|关于|(?:地方性?)?(?:条例|法规|规定)|办法|文件|安徽(?:省)?|新能源(?:汽)?车|里|中|呢|吗|啊|呀|的|了|是|有|要|就|请问|我想知道|想问|一下"
+    r"管(?=[^，。？?]{1,12}?的(?:那|这)?(?:个|部|项)?(?:地方性?)?(?:条例|法规|规定|法律|办法))|这(?:个|部|项|份)?|那(?:个|部)?|本|该|一部|专门|关于|(?:地方性?)?(?:条例|法规|规定)|办法|文件|安徽(?:省)?|新能源(?:汽)?车|里|中|呢|吗|啊|呀|的|了|是|有|要|就|请问|我想知道|想问|一下"
     r"|事情?|怎么办|怎么样|如何|哪些|什么|多少|吧"
     r"|[？?。，,！!、\s]"
     r"|\b(?:the|these|this|a|an|of|in|on|at|by|to|for|from|with|and|or|that|since|do|does|did|is|are|was|were|be|been|has|have|it|its"
