@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from qa.index.crosslingual import CrossLingual
+from qa.index.crosslingual import CrossLingual, numbers
 from qa.lang.cedict import load_dictionary
 
 SAMPLE = Path(__file__).parent / "data" / "cedict-sample.txt"
@@ -30,3 +30,13 @@ def test_terms_carry_the_idf_of_the_rarest_translation_shared_out() -> None:
 def test_round_trips_through_json() -> None:
     cross = CrossLingual.build(DF, load_dictionary(SAMPLE))
     assert CrossLingual.from_json(cross.to_json()) == cross
+
+
+def test_numbers_pass_as_the_corpus_writes_them() -> None:
+    df = {"30": 2, "三十": 5, "2022": 1, "二": 40}
+    assert numbers("Can I return it after more than 30 days?", df) == [("30", "三十")]
+    assert numbers("in 2022, 2 times, 3.5 tonnes, 45 people", df) == [("2022",)]  # 二 alone: in every 第二条; no 45
+    cross = CrossLingual.build(DF | df, load_dictionary(SAMPLE))
+    terms = dict(cross.terms("Who recycles batteries within 30 days?", DF | df, documents=43))
+    idf = math.log(1 + 43 / (1 + 2))  # the rarer of 30 / 三十, shared out between them
+    assert math.isclose(terms["30"], idf / 2) and math.isclose(terms["三十"], idf / 2) and "回收" in terms

@@ -3,22 +3,26 @@
 Built once per corpus from the CC-CEDICT senses (:mod:`qa.lang.cedict`): an English unit (a stemmed word or
 phrase) keeps only the Chinese headwords that occur in the corpus, the ones the corpus uses most first, so a
 question is matched in the regulation's own vocabulary (battery → 电池, recycle → 回收, responsible → 负责).
-The table is plain strings, small (the corpus's vocabulary bounds it) and saved with the lexical index.
+The table is plain strings, small (the corpus's vocabulary bounds it) and saved with the lexical index. Numbers
+need no dictionary: the question's digits pass as the corpus writes them (:func:`numbers`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Mapping
 
 from qa.lang.cedict import Dictionary, english_units
+from qa.lang.numerals import to_chinese
 from qa.lang.text import tokens
 
-__all__ = ["CrossLingual", "PER_UNIT"]
+__all__ = ["CrossLingual", "PER_UNIT", "numbers"]
 
 #: Chinese terms kept per English unit: enough for synonyms (负责/责任/职责), few enough to stay on topic.
 PER_UNIT = 4
+_NUMBER = re.compile(r"(?<![\d.])\d{1,9}(?![\d.])")
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class CrossLingual:
         """Chinese query terms with Chinese-side idf weights, each English unit's weight shared by its terms."""
         out: dict[str, float] = {}
         n = max(documents, 1)
-        for _, chinese in self.units(question):
+        for chinese in [c for _, c in self.units(question)] + numbers(question, df):
             idf = max(math.log(1 + n / (1 + df.get(t, 0))) for t in chinese)
             for term in chinese:
                 out[term] = max(out.get(term, 0.0), idf / len(chinese))
@@ -58,6 +62,19 @@ class CrossLingual:
     @classmethod
     def from_json(cls, data: Mapping[str, list[str]]) -> "CrossLingual":
         return cls({k: tuple(v) for k, v in data.items()})
+
+
+def numbers(question: str, df: Mapping[str, int]) -> list[tuple[str, ...]]:
+    """The question's numbers as the corpus writes them, in digits or Chinese numerals ("30 days" → 30 / 三十, as in
+    超过30日 or 三十日内): numbers need no dictionary, and a figure the question names is often what the article says."""
+    out: list[tuple[str, ...]] = []
+    for digits in dict.fromkeys(_NUMBER.findall(question)):
+        chinese = to_chinese(int(digits)) if 0 < int(digits) < 10000 else ""
+        forms = [digits] + ([chinese] if len(chinese) > 1 else [])  # 二 alone is in every 第二条
+        present = tuple(f for f in forms if f in df)
+        if present:
+            out.append(present)
+    return out
 
 
 def _pieces(headword: str, df: Mapping[str, int]) -> tuple[str, ...]:
