@@ -66,3 +66,10 @@ def test_british_spellings_meet_the_dictionarys_american_ones(sample) -> None:  
     assert british["labor contract"] == ("劳动合同",)
     assert "牌照" in british["licens plate"]
     assert british["neighbor"] == ("邻居",)
+
+
+def test_a_phrasal_verb_is_not_a_sense_of_its_verb(sample) -> None:  # type: ignore[no-untyped-def]
+    assert sample.lookup(("carri", "out")) == ("实施",) and "实施" not in sample.lookup(("carri",))  # 携带 is "carry"
+    assert "补偿" not in sample.lookup(("make",)) and sample.lookup(("make", "up")) == ("补偿",)
+    assert english_units("Who carries out the plan?", sample.senses)[0] == ("carri", "out")
+    assert english_units("Battery prices went up", sample.senses) == [("batteri",)]  # a particle alone is never a unit

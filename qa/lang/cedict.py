@@ -38,6 +38,8 @@ _SKIP = re.compile(r"\bvariant\b|^(?:see |surname |cl:|used in |abbr\. for|also 
 #: English function words (bm25s's NLTK-derived list) and the padding of questions.
 _STOP = frozenset(STOPWORDS_EN_PLUS) | frozenset("please tell know want need get got also".split())
 MAX_PHRASE = 3
+#: Adverb particles of English phrasal verbs (set up, carry out, shut down, lay off, take over).
+_PARTICLES = frozenset({"up", "down", "out", "off", "over"})
 
 
 class CedictMissing(RuntimeError):
@@ -59,9 +61,20 @@ def _stem(word: str) -> str:
 
 def _words(text: str) -> tuple[str, ...]:
     """Content words as Snowball stems of their American spelling, applied alike to senses and questions so that
-    they meet ("recycling" and "to recycle" both give ``recycl``; "licence" and "license" ``licens``)."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
-    return tuple(_stem(w) for w in words)
+    they meet ("recycling" and "to recycle" both give ``recycl``; "licence" and "license" ``licens``). A particle
+    right after a content word stays with it: "to make up for" is not a sense of "make", nor "to carry out" of "carry"."""
+    words: list[str] = []
+    after_word = False
+    for w in _WORD.findall(text.lower()):
+        if w in _PARTICLES and after_word:
+            words.append(w)
+            after_word = False
+        elif w in _STOP:
+            after_word = False
+        else:
+            words.append(_stem(w))
+            after_word = True
+    return tuple(words)
 
 
 @dataclass(frozen=True)
@@ -87,7 +100,7 @@ def english_units(text: str, senses: Container[tuple[str, ...]] | None = None) -
         for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
             unit = tuple(words[i : i + n])
             if senses is None or unit in senses or n == 1:
-                if senses is None or unit in senses:
+                if (senses is None or unit in senses) and unit[0] not in _PARTICLES:
                     units.append(unit)
                 i += n
                 break
