@@ -40,6 +40,7 @@ def test_cross_references_and_measure_words_are_not_senses(sample) -> None:  # t
 
 def test_stop_words_and_unknown_words_give_nothing(sample) -> None:  # type: ignore[no-untyped-def]
     assert sample.translate("what is the of and") == []
+    assert english_units("quite") == []  # Snowball stems it to "quit"
     assert sample.translate("zyzzyva") == []
 
 

@@ -36,7 +36,7 @@ _ACRONYM = re.compile(r"\(([A-Z]{2,6})\)")
 _PLACE_CLASS = re.compile(r"\s+(?:municipality|province|city|county|prefecture|district|special administrative region|autonomous region)$", re.I)
 _SKIP = re.compile(r"\bvariant\b|^(?:see |surname |cl:|used in |abbr\. for|also written|japanese |taiwan pr\.)")
 #: English function words (bm25s's NLTK-derived list) and the padding of questions.
-_STOP = frozenset(STOPWORDS_EN_PLUS) | frozenset("please tell know want need get got also".split())
+_STOP = frozenset(STOPWORDS_EN_PLUS) | frozenset("please tell know want need get got also quite".split())  # quite: stems to quit
 MAX_PHRASE = 3
 #: Adverb particles of English phrasal verbs (set up, carry out, shut down, lay off, take over).
 _PARTICLES = frozenset({"up", "down", "out", "off", "over"})
