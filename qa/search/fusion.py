@@ -52,7 +52,8 @@ class ArticleSignals:
     translation (None: none were). ``dense_base`` is, for a question vector changed by a query adapter, the
     base model's best cosine per article: ``dense`` orders articles, ``dense_base`` is the evidence, on the
     scale the abstention thresholds were calibrated on (None: the question was not adapted). ``quantity`` is set
-    when the question asks for a quantity (:mod:`qa.lang.quantity`): per article, whether it states one of the kind asked.
+    when the question asks for a quantity (:mod:`qa.lang.quantity`): per article, whether it states one of the kind
+    asked.
     """
 
     keep: np.ndarray
@@ -237,7 +238,8 @@ def rank(
     allowed = eligible(retriever, signals)
     base = base_scores(retriever, signals, ranking)
     spread = float(np.ptp(base[allowed])) if raw_cosine(retriever, signals) and allowed.any() else 1.0
-    scores = first_if_only_role(np.where(allowed, with_role_prior(base, signals.role_match, ranking, spread), -np.inf), allowed, signals.role_match, ranking, spread)
+    scores = np.where(allowed, with_role_prior(base, signals.role_match, ranking, spread), -np.inf)
+    scores = first_if_only_role(scores, allowed, signals.role_match, ranking, spread)
     found = evidence(retriever, lang, signals, abstention)
     deciding = found if abstain else evidence(retriever, lang, signals, abstention.off())
     docs = top(scores, allowed, limit)
