@@ -69,7 +69,8 @@ def numbers(question: str, df: Mapping[str, int]) -> list[tuple[str, ...]]:
     超过30日 or 三十日内): numbers need no dictionary, and a figure the question names is often what the article says."""
     out: list[tuple[str, ...]] = []
     for digits in dict.fromkeys(_NUMBER.findall(question)):
-        chinese = to_chinese(int(digits)) if 0 < int(digits) < 10000 else ""
+        value = int(digits)
+        chinese = to_chinese(value) if 0 < value < 10000 else ""
         forms = [digits] + ([chinese] if len(chinese) > 1 else [])  # 二 alone is in every 第二条
         present = tuple(f for f in forms if f in df)
         if present:

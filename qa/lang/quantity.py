@@ -93,8 +93,10 @@ def _bit(kind: str) -> int:
 
 def asked_kinds(question: str) -> frozenset[str]:
     """The kinds of figure a quantity question asks for (empty: not a quantity question, or no kind recognised)."""
-    if not asks_quantity(question):
-        return frozenset()
+    return _kinds(question) if asks_quantity(question) else frozenset()
+
+
+def _kinds(question: str) -> frozenset[str]:
     return frozenset(kind for kind, pattern in _KIND_ASK.items() if pattern.search(question))
 
 
@@ -120,5 +122,5 @@ def answering_mask(question: str) -> int:
     ("多少岁" is answered by an age, not by 五万元)."""
     if not asks_quantity(question):
         return 0
-    asked = asked_kinds(question)
+    asked = _kinds(question)  # asks_quantity is known: not asked_kinds, which would test it again
     return sum({_bit(k) for a in asked for k in _ANSWERED_BY[a]}) if asked else ANY
