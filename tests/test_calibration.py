@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from qa.measure.calibration import Record, choose_threshold, fit_confidence, fit_logistic, leave_one_out, scored
+from qa.measure.calibration import Record, choose_threshold, fit_confidence, fit_logistic, leave_one_out, out_of_fold, scored
 from qa.measure.evaluate import Outcome, Question
 from qa.search.confidence import FEATURES
 
@@ -100,3 +100,20 @@ def test_each_fold_is_scored_by_a_model_fitted_without_it() -> None:
         expected = fit_confidence([r for name, rs in by_set.items() if name != fold.name for r in rs], 0.05)
         assert fold.abstention.confidence == expected
         assert len(fold.held_out_outcomes) == len(by_set[fold.name])
+
+
+def test_the_threshold_is_chosen_on_probabilities_from_models_fitted_without_each_set() -> None:
+    by_set = _records()
+    rows = [r for rs in by_set.values() for r in rs]
+    model = fit_confidence(rows, 0.05)
+    p, scope = out_of_fold([r for r in rows if r.lang == "en"])
+    assert model.en.threshold == pytest.approx(choose_threshold(p[scope], p[~scope], 0.05), abs=1e-6)
+    first = [r for r in by_set["a"] if r.lang == "en"]
+    without = fit_confidence(by_set["b"] + by_set["c"], 1.0).en
+    assert p[: len(first)] == pytest.approx([without.probability(r.x) for r in first])
+    # The weights are still the fit on every row; a single regulation has nothing to hold out.
+    assert model.en.weights == fit_confidence(rows, 0.5).en.weights
+    single = by_set["a"]
+    p1, _ = out_of_fold([r for r in single if r.lang == "en"])
+    own = fit_confidence(single, 1.0).en
+    assert p1 == pytest.approx([own.probability(r.x) for r in single if r.lang == "en"])

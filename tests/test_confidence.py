@@ -83,9 +83,9 @@ def test_json_round_trip_and_feature_check(tmp_path: Path) -> None:
 
 def test_committed_model_loads_with_its_provenance() -> None:
     committed = load(DEFAULT_PATH)
-    assert "tests/eval/sets.json" in committed.provenance
-    assert committed.languages == ("zh", "en")
-    assert 0 < committed.model("zh").threshold < 1 and 0 < committed.model("en").threshold < 1
+    assert "tests/eval/sets.json" in committed.provenance and "out-of-fold" in committed.provenance
+    assert committed.languages == ("en",)
+    assert 0 < committed.model("en").threshold < 1
 
 
 def test_a_model_of_one_language_leaves_the_other_to_the_thresholds(tmp_path: Path) -> None:
@@ -102,12 +102,13 @@ def test_a_model_of_one_language_leaves_the_other_to_the_thresholds(tmp_path: Pa
     assert json.loads(path.read_text())["zh"] is None and load(path) == english
 
 
-def test_gemma_decides_english_by_its_committed_model() -> None:
+def test_each_model_decides_english_by_its_committed_model() -> None:
     from qa.search.confidence import GEMMA_PATH
     from qa.search.settings import MODEL_ABSTENTION, abstention_for
 
-    gemma = abstention_for("gemma")
-    assert gemma.confidence is not None and gemma.confidence.languages == ("en",)
-    assert gemma.confidence == load(GEMMA_PATH) and "model gemma" in gemma.confidence.provenance and "languages en" in gemma.confidence.provenance
-    assert replace(gemma, confidence=None) == MODEL_ABSTENTION["gemma"]
-    assert abstention_for("e5+use").confidence is None and abstention_for(None) == Abstention()
+    for name, path, thresholds in (("gemma", GEMMA_PATH, MODEL_ABSTENTION["gemma"]), ("e5+use", DEFAULT_PATH, Abstention())):
+        found = abstention_for(name)
+        assert found.confidence is not None and found.confidence.languages == ("en",)
+        assert found.confidence == load(path) and f"model {name}" in found.confidence.provenance and "languages en" in found.confidence.provenance
+        assert replace(found, confidence=None) == thresholds
+    assert abstention_for(None) == Abstention()

@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -175,7 +176,7 @@ def test_gemma_answers_with_its_own_thresholds_and_hybrid_weight(tmp_path: Path)
     from qa.search import Abstention, Searcher
     from qa.search.settings import MODEL_ABSTENTION, Ranking, abstention_for, ranking_for
 
-    assert abstention_for("e5+use") == Abstention() == abstention_for(None)
+    assert replace(abstention_for("e5+use"), confidence=None) == Abstention() == abstention_for(None)
     assert ranking_for("e5+use") == Ranking() == ranking_for(None)
     assert ranking_for("gemma") == Ranking(hybrid_weight=0.9)
     assert abstention_for("gemma").dense_zh == MODEL_ABSTENTION["gemma"].dense_zh < Abstention().dense_zh

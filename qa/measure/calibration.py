@@ -4,7 +4,8 @@ Per question we keep its :data:`~qa.search.confidence.FEATURES` and the outcome 
 whether it is answered then depends only on P(answerable) against a threshold, so every model, threshold and
 fold is scored without asking again. A fold fits a logistic model per language on eleven sets (in-scope
 questions are the positives, out-of-scope the negatives), picks the threshold that abstains most on their
-out-of-scope questions while false abstention stays ≤ α, and scores the twelfth. :func:`curves` repeats this
+out-of-scope questions while false abstention stays ≤ α (judged on the probabilities each of the eleven gets
+from a model fitted on the other ten), and scores the twelfth. :func:`curves` repeats this
 for several α, next to the per-language thresholds of :func:`qa.measure.evaluate.calibrate` chosen the same
 way, so the two are compared on held-out questions only.
 """
@@ -31,6 +32,7 @@ __all__ = [
     "fit_logistic",
     "choose_threshold",
     "fit_confidence",
+    "out_of_fold",
     "scored",
     "leave_one_out",
     "Curve",
@@ -124,26 +126,40 @@ def fit_confidence(
     rows: Sequence[Record], alpha: float = 0.05, l2: float = L2, provenance: str = "", languages: Sequence[str] = LANGS
 ) -> Confidence:
     """A model per language of ``languages`` from ``rows`` (citation questions left out, as :func:`calibrate`
-    does); other languages keep the thresholds."""
+    does); other languages keep the thresholds. The weights are fitted on every row; the threshold is chosen on
+    out-of-fold probabilities (:func:`out_of_fold`), because on the rows it was fitted on a model looks more
+    certain than it will be on a new regulation, and a threshold chosen there abstains wrongly more than α."""
     fitted: dict[str, LanguageModel] = {}
     for lang in languages:
-        group = [r for r in rows if r.lang == lang and r.answered.question.kind != "citation"]
-        train = [r for r in group if not r.fixed]
-        x = np.array([r.x for r in train]) if train else np.zeros((0, len(FEATURES)))
-        y = np.array([float(r.in_scope) for r in train])
-        if len(train) < 2 or y.min() == y.max():
-            fitted[lang] = LanguageModel(0.0, (0.0,) * len(FEATURES), (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), 0.0)
-            continue
-        intercept, weights, mean, scale = fit_logistic(x, y, l2)
-        model = LanguageModel(intercept, tuple(map(float, weights)), tuple(map(float, mean)), tuple(map(float, scale)), 0.0)
-        fitted[lang] = _with_threshold(model, group, alpha)
+        group = _lang_rows(rows, lang)
+        p, scope = out_of_fold(group, l2)
+        fitted[lang] = replace(_fit_weights(group, l2), threshold=round(choose_threshold(p[scope], p[~scope], alpha), 6))
     return Confidence(fitted.get("zh"), fitted.get("en"), provenance)
 
 
-def _with_threshold(model: LanguageModel, group: Sequence[Record], alpha: float) -> LanguageModel:
-    p = _probabilities(model, group)
-    scope = np.array([r.in_scope for r in group])
-    return replace(model, threshold=round(choose_threshold(p[scope], p[~scope], alpha), 6))
+def _fit_weights(group: Sequence[Record], l2: float) -> LanguageModel:
+    """The logistic model of one language's rows, threshold 0 (a constant model when one class is missing)."""
+    train = [r for r in group if not r.fixed]
+    y = np.array([float(r.in_scope) for r in train])
+    if len(train) < 2 or y.min() == y.max():
+        return LanguageModel(0.0, (0.0,) * len(FEATURES), (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), 0.0)
+    intercept, weights, mean, scale = fit_logistic(np.array([r.x for r in train]), y, l2)
+    return LanguageModel(intercept, tuple(map(float, weights)), tuple(map(float, mean)), tuple(map(float, scale)), 0.0)
+
+
+def out_of_fold(group: Sequence[Record], l2: float = L2) -> tuple[np.ndarray, np.ndarray]:
+    """P(answerable) of each row by a model fitted without the row's regulation, and which rows are in scope.
+    With a single regulation there is nothing to hold out, so its rows are scored by their own model."""
+    names = list(dict.fromkeys(r.set for r in group))
+    if len(names) < 2:
+        return _probabilities(_fit_weights(group, l2), group), np.array([r.in_scope for r in group], dtype=bool)
+    p: list[float] = []
+    scope: list[bool] = []
+    for name in names:
+        rows = [r for r in group if r.set == name]
+        p += list(_probabilities(_fit_weights([r for r in group if r.set != name], l2), rows))
+        scope += [r.in_scope for r in rows]
+    return np.array(p), np.array(scope, dtype=bool)
 
 
 def scored(rows: Sequence[Record], model: Confidence) -> list[Outcome]:
@@ -195,7 +211,9 @@ def _pooled(outs: Sequence[Outcome]) -> tuple[dict[str, tuple[float, float]], fl
 def curves(sets: Sequence[PreparedSet], by_set: dict[str, list[Record]], alphas: Sequence[float] = ALPHAS, l2: float = L2) -> list[Curve]:
     """Held-out curves: at each α, every set scored with thresholds (or a model) chosen on the others at α."""
     default = {s.name: outcomes(s) for s in sets}
-    fitted = {name: fit_confidence([r for o, rs in by_set.items() if o != name for r in rs], 1.0, l2) for name in by_set}
+    train = {(name, lang): _lang_rows([r for o, rs in by_set.items() if o != name for r in rs], lang) for name in by_set for lang in LANGS}
+    weights = {key: _fit_weights(rows, l2) for key, rows in train.items()}
+    chances = {key: out_of_fold(rows, l2) for key, rows in train.items()}
     result: list[Curve] = []
     for alpha in alphas:
         held_thresholds: list[Outcome] = []
@@ -205,10 +223,11 @@ def curves(sets: Sequence[PreparedSet], by_set: dict[str, list[Record]], alphas:
             chosen, _ = calibrate(others, alpha)
             base = s.searcher.abstention
             held_thresholds += outcomes(s, abstention=base.with_thresholds(chosen))  # thresholds alone, no model
-            train = [r for name, rs in by_set.items() if name != s.name for r in rs]
-            model = fitted[s.name]
-            model = replace(model, zh=_with_threshold(model.model("zh"), _lang_rows(train, "zh"), alpha), en=_with_threshold(model.model("en"), _lang_rows(train, "en"), alpha))
-            held_confidence += scored(by_set[s.name], model)
+            chosen_models = {}
+            for lang in LANGS:
+                p, scope = chances[s.name, lang]
+                chosen_models[lang] = replace(weights[s.name, lang], threshold=round(choose_threshold(p[scope], p[~scope], alpha), 6))
+            held_confidence += scored(by_set[s.name], Confidence(chosen_models["zh"], chosen_models["en"], ""))
         t, t3 = _pooled(held_thresholds)
         c, c3 = _pooled(held_confidence)
         result.append(Curve(alpha, t, c, round(t3, 4), round(c3, 4)))

@@ -220,7 +220,7 @@ def _studies(args: argparse.Namespace, sets: list[PreparedSet], by_set: dict[str
         names = ", ".join(Path(s.name).stem for s in sets)
         provenance = (
             f"qa eval --sets {args.sets or '(files)'} --fit-confidence; model {args.model}; {len(sets)} sets ({names}); "
-            f"{len(every)} questions; false abstention <= 0.05 per language; L2 {calibration.L2}; languages {args.confidence_languages}"
+            f"{len(every)} questions; false abstention <= 0.05 per language on out-of-fold probabilities (each set scored by a model fitted without it); L2 {calibration.L2}; languages {args.confidence_languages}"
         )
         languages = ("zh", "en") if args.confidence_languages == "both" else (args.confidence_languages,)
         model = calibration.fit_confidence(every, 0.05, provenance=provenance, languages=languages)

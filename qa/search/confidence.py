@@ -7,7 +7,8 @@ agree on it — carry over between regulations better than raw cosines do (each 
 :func:`features` measures them from a question's :class:`~qa.search.fusion.ArticleSignals`; a
 :class:`Confidence` (one logistic model per language, fitted by :mod:`qa.measure.calibration` with
 leave-one-regulation-out) turns them into P(answerable) and abstains below its threshold. A model may cover
-one language only: the other keeps the thresholds (EmbeddingGemma's English, :data:`qa.search.settings.MODEL_CONFIDENCE`).
+one language only: the other keeps the thresholds (English decides by one for e5+use and for EmbeddingGemma,
+:data:`qa.search.settings.MODEL_CONFIDENCE`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ __all__ = ["FEATURES", "LanguageModel", "Confidence", "features", "load", "DEFAU
 #: article plays the structural role the question asks about and holds the rest of it.
 FEATURES = ("dense", "margin", "spread", "coverage", "coverage_top", "agree", "role")
 
-#: The committed coefficients (fitted on all twelve sets of tests/eval/sets.json; provenance inside).
+#: e5+use's English model (English only; fitted on all twelve sets of tests/eval/sets.json, provenance inside).
 DEFAULT_PATH = Path(__file__).with_name("confidence.json")
 #: EmbeddingGemma's English model (English only; fitted on all twelve sets, provenance inside).
 GEMMA_PATH = Path(__file__).with_name("confidence-gemma.json")
