@@ -112,3 +112,22 @@ def test_each_model_decides_english_by_its_committed_model() -> None:
         assert found.confidence == load(path) and f"model {name}" in found.confidence.provenance and "languages en" in found.confidence.provenance
         assert replace(found, confidence=None) == thresholds
     assert abstention_for(None) == Abstention()
+
+
+def test_what_a_reader_sees_agrees_with_the_model_that_decided() -> None:
+    """Relevance labels and the answer's confidence are read off the evidence against the threshold; when the
+    model decides otherwise than the thresholds would, the best evidence is shown on the model's side of 1.0."""
+    from qa.search.fusion import DISAGREED, squash
+
+    strong = signals([0.95, 0.3], [1.0, 0.0], [1.0, 0.0])  # clears the English thresholds by far
+    weak = signals([0.2, 0.1], [0.0, 0.0], [0.0, 0.0])  # far below them
+    never = Abstention(confidence=Confidence(None, model([0.0] * 7, -5.0), "abstains"))
+    always = Abstention(confidence=Confidence(None, model([0.0] * 7, 5.0), "answers"))
+    refused = rank("hybrid", "en", strong, 2, Ranking(), never)
+    assert not refused.answers and refused.best >= 1.0 and refused.best * refused.display == pytest.approx(DISAGREED)
+    assert squash(refused.best * refused.display) < 0.5
+    taken = rank("hybrid", "en", weak, 2, Ranking(), always)
+    assert taken.answers and 0 < taken.best < 1.0 and taken.best * taken.display == pytest.approx(1.0)
+    agreed = [rank("hybrid", "en", strong, 2, Ranking(), always), rank("hybrid", "en", weak, 2, Ranking(), never)]
+    assert [r.display for r in agreed] == [1.0, 1.0]
+    assert rank("hybrid", "zh", strong, 2, Ranking(), never).display == 1.0  # the thresholds decide Chinese

@@ -110,7 +110,10 @@ class Ranked:
     relevance). ``deciding`` is the evidence that decides what is shown — the calibrated one, or with
     abstention off :meth:`Abstention.off`'s — and ``answers`` whether the best of it reaches 1.0.
     ``signals`` are the best raw figures, for reports and calibration (with a confidence model,
-    ``p_answerable`` too)."""
+    ``p_answerable`` too). ``display`` rescales evidence for what a reader sees (relevance labels, the answer's
+    confidence): 1 unless a confidence model decided otherwise than the thresholds would, and then the least change
+    that puts ``best`` on the model's side of 1.0 (:data:`DISAGREED`), so no answer reads as below the threshold and no
+    abstention as above it."""
 
     docs: np.ndarray
     scores: np.ndarray
@@ -119,6 +122,12 @@ class Ranked:
     best: float
     answers: bool
     signals: dict[str, float]
+    display: float = 1.0
+
+
+#: Where an abstention's best evidence is shown when the thresholds would have answered but the confidence model did
+#: not: just below the threshold (confidence 0.49).
+DISAGREED = 0.995
 
 
 def minmax(values: np.ndarray) -> np.ndarray:
@@ -244,9 +253,13 @@ def rank(
     deciding = found if abstain else evidence(retriever, lang, signals, abstention.off())
     docs = top(scores, allowed, limit)
     answers = float(deciding[allowed].max(initial=0.0)) >= 1.0
+    best = float(found[allowed].max(initial=0.0))
+    display = 1.0
     if abstain and abstention.confidence is not None and abstention.confidence.covers(lang) and retriever != "bm25":
         answers, p = abstention.confidence.answers(signals, lang, abstention.cross_weight)
         reported["p_answerable"] = round(p, 4)
+        if best > 0 and answers != (best >= 1.0):
+            display = (1.0 if answers else DISAGREED) / best
     if unanswered_quantity(signals, docs):
         reported["no_quantity"] = 1.0
         answers = answers and not (abstain and abstention.quantity_veto)
@@ -255,9 +268,10 @@ def rank(
         scores=scores[docs],
         evidence=found[docs],
         deciding=deciding[docs],
-        best=float(found[allowed].max(initial=0.0)),
+        best=best,
         answers=answers,
         signals=reported,
+        display=display,
     )
 
 

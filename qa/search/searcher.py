@@ -315,13 +315,13 @@ class Searcher:
         shown = [(i, score, e) for n, (i, score, e, d) in enumerate(rows) if i not in cited and (n == 0 or d >= secondary)]
         paragraph_scores = prepared.paragraph_scores if used != "bm25" else {}
         hits = [h for _, h in prepared.cited] + [
-            self._hit(i, score, used, (), prepared.terms, paragraph_scores.get(i, {}), n == 0, fusion.relevance(e))
+            self._hit(i, score, used, (), prepared.terms, paragraph_scores.get(i, {}), n == 0, fusion.relevance(e * ranked.display))
             for n, (i, score, e) in enumerate(shown[: max(prepared.k - len(prepared.cited), 0)])
         ]
         signals = dict(ranked.signals) | ({"front": float(len(prepared.front))} if prepared.front else {})
         notice_zh = "".join(m.zh for m in prepared.notes) or None
         notice = " ".join(m.en for m in prepared.notes) or None
-        base = replace(prepared.base, retriever=used, notice=notice, notice_zh=notice_zh, signals=signals, confidence=fusion.squash(ranked.best), front=prepared.front)
+        base = replace(prepared.base, retriever=used, notice=notice, notice_zh=notice_zh, signals=signals, confidence=fusion.squash(ranked.best * ranked.display), front=prepared.front)
         if (not ranked.answers or not hits) and not prepared.cited:
             return replace(base, abstained=False) if prepared.front else self._abstained(base, prepared, ranked, abstention)
         return replace(base, hits=tuple(hits[: prepared.k]), abstained=False)
