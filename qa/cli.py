@@ -258,10 +258,13 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("--fit-confidence", metavar="FILE", help="fit the confidence model on all these sets (false abstention ≤ 5%% per language) and write it to FILE")
     p.add_argument(
-        "--confidence-languages", choices=("both", "zh", "en"), default="both",
-        help="languages the model of --fit-confidence decides; the others keep the thresholds (default: both)",
+        "--confidence-languages", choices=("both", "zh", "en"), default="en",
+        help="languages the model of --fit-confidence decides; the others keep the thresholds (default: en, as in the committed models)",
     )
-    p.add_argument("--confidence", metavar="FILE", help="abstain with this confidence model (from --fit-confidence) instead of the thresholds")
+    p.add_argument(
+        "--confidence", metavar="FILE",
+        help="abstain with this confidence model (from --fit-confidence) instead of the embedder's default (English by qa/search/confidence.json for e5+use)",
+    )
     p.add_argument("--verbose", action="store_true", help="list the questions that missed")
     p.add_argument("--json", action="store_true", help="print one JSON object with n, hit_at_1/3/5, mrr, abstain_accuracy, false_abstain_rate, by_kind, by_lang")
     p.set_defaults(func=commands.cmd_eval)

@@ -243,5 +243,6 @@ def test_eval_studies_fit_a_model_that_eval_then_uses(capsys: pytest.CaptureFixt
     assert [c["alpha"] for c in data["curves"]][:2] == [0.01, 0.02] and len(data["ranking_cross_validated"]["choices"]) == 3
     both, thresholds = data["ranking_and_thresholds_cross_validated"], data["report"]["cross_validated"]
     assert set(both) == set(thresholds) and all(both[n]["abstention"] == thresholds[n]["abstention"] for n in both)
+    assert data["confidence"]["zh"] is None and data["confidence"]["en"] is not None  # English only by default
     assert main([*argv, "--confidence", str(model)]) == 0
     assert "pooled" in json.loads(capsys.readouterr().out)["hybrid"]
