@@ -117,7 +117,8 @@ def test_each_model_decides_english_by_its_committed_model() -> None:
 def test_what_a_reader_sees_agrees_with_the_model_that_decided() -> None:
     """Relevance labels and the answer's confidence are read off the evidence against the threshold; when the
     model decides otherwise than the thresholds would, the best evidence is shown on the model's side of 1.0."""
-    from qa.search.fusion import DISAGREED, squash
+    from qa.search.fusion import squash
+    from qa.search.settings import DISAGREED
 
     strong = signals([0.95, 0.3], [1.0, 0.0], [1.0, 0.0])  # clears the English thresholds by far
     weak = signals([0.2, 0.1], [0.0, 0.0], [0.0, 0.0])  # far below them

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.search.settings import HIGH_EVIDENCE, QUANTITY_TOP, Abstention, Ranking
+from qa.search.settings import DISAGREED, HIGH_EVIDENCE, QUANTITY_TOP, Abstention, Ranking
 from qa.search.types import Relevance
 
 __all__ = [
@@ -124,10 +124,6 @@ class Ranked:
     signals: dict[str, float]
     display: float = 1.0
 
-
-#: Where an abstention's best evidence is shown when the thresholds would have answered but the confidence model did
-#: not: just below the threshold (confidence 0.49).
-DISAGREED = 0.995
 
 
 def minmax(values: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ __all__ = [
     "ROLE_COVERAGE",
     "NEAR_MISS",
     "HIGH_EVIDENCE",
+    "DISAGREED",
     "NOISE",
     "QUANTITY_TOP",
     "Ranking",
@@ -54,6 +55,9 @@ NEAR_MISS = (0.975, 0.93)
 #: top hit at or above it was the expected article 100 % (zh) / 92 % (en) of the time, against
 #: 80 % / 62 % between 1.0 and 1.2; see :func:`qa.search.fusion.relevance`.
 HIGH_EVIDENCE = 1.2
+#: Where an abstention's best evidence is shown when the thresholds would have answered but the confidence model did
+#: not: just below the threshold (confidence 0.49; :attr:`qa.search.fusion.Ranked.display`).
+DISAGREED = 0.995
 #: A question asking for a quantity ("罚多少钱", "how many days") is answered only if one of this many best articles
 #: states a quantity (:mod:`qa.lang.quantity`): the articles a reader sees first, and what hit@3 scores. Set a priori.
 QUANTITY_TOP = 3
