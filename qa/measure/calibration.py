@@ -132,9 +132,15 @@ def fit_confidence(
     fitted: dict[str, LanguageModel] = {}
     for lang in languages:
         group = _lang_rows(rows, lang)
-        p, scope = out_of_fold(group, l2)
-        fitted[lang] = replace(_fit_weights(group, l2), threshold=round(choose_threshold(p[scope], p[~scope], alpha), 6))
+        fitted[lang] = _with_threshold(_fit_weights(group, l2), out_of_fold(group, l2), alpha)
     return Confidence(fitted.get("zh"), fitted.get("en"), provenance)
+
+
+def _with_threshold(model: LanguageModel, chances: tuple[np.ndarray, np.ndarray], alpha: float) -> LanguageModel:
+    """``model`` with the threshold :func:`choose_threshold` picks at ``alpha`` from ``chances``, the
+    (probabilities, in-scope) pair of :func:`out_of_fold`."""
+    p, scope = chances
+    return replace(model, threshold=round(choose_threshold(p[scope], p[~scope], alpha), 6))
 
 
 def _fit_weights(group: Sequence[Record], l2: float) -> LanguageModel:
@@ -223,11 +229,8 @@ def curves(sets: Sequence[PreparedSet], by_set: dict[str, list[Record]], alphas:
             chosen, _ = calibrate(others, alpha)
             base = s.searcher.abstention
             held_thresholds += outcomes(s, abstention=base.with_thresholds(chosen))  # thresholds alone, no model
-            chosen_models = {}
-            for lang in LANGS:
-                p, scope = chances[s.name, lang]
-                chosen_models[lang] = replace(weights[s.name, lang], threshold=round(choose_threshold(p[scope], p[~scope], alpha), 6))
-            held_confidence += scored(by_set[s.name], Confidence(chosen_models["zh"], chosen_models["en"], ""))
+            zh, en = (_with_threshold(weights[s.name, lang], chances[s.name, lang], alpha) for lang in ("zh", "en"))
+            held_confidence += scored(by_set[s.name], Confidence(zh, en, ""))
         t, t3 = _pooled(held_thresholds)
         c, c3 = _pooled(held_confidence)
         result.append(Curve(alpha, t, c, round(t3, 4), round(c3, 4)))
