@@ -8,7 +8,7 @@ import pytest
 
 from qa.corpus import Regulation, default_corpus, load_library
 from qa.search.searcher import Searcher
-from qa.lang.roles import article_roles, question_roles, residual
+from qa.lang.roles import article_roles, is_penalty_chapter, question_roles, residual
 
 LIBRARY = Path(__file__).resolve().parents[2] / "shared" / "regulations" / "library"
 #: Regulations of different kinds: local 条例 of three provinces, a national 法, an administrative 条例.
@@ -79,10 +79,40 @@ def test_every_regulation_states_its_purpose_first_and_its_effective_date_last(r
         ("公告是第几号？", {"adoption"}),
         ("条例有几章？", {"contents"}),
         ("新能源汽车充电桩建设", set()),
+        ("没拿到资质就偷偷用自动驾驶车拉客赚钱，会被罚多少？", {"penalty"}),
+        ("学校瞒报事故，会受到什么处罚？", {"penalty"}),
+        ("在公众场合辱骂他人，要承担法律责任吗？", set()),  # liability in tort: the Civil Code, not a penalty chapter
+        ("未成年人致人重伤，能否从轻处罚？", set()),  # sentencing
+        ("银行多计的罚息要还吗？", set()),
+        ("What happens if a company ignores a price cap?", {"penalty"}),
+        ("What happens to officials who misuse the money?", {"penalty"}),
+        ("老师体罚学生，学校要赔吗？", set()),
+        ("corporal punishment", set()),
+        ("What happens to my warranty if the dealer goes bankrupt?", set()),
     ],
 )
 def test_question_roles(question: str, roles: set[str]) -> None:
     assert question_roles(question) == roles
+
+
+def test_a_penalty_is_read_from_the_chapter_where_there_is_one() -> None:
+    assert "penalty" in article_roles("违反本条例第二十七条规定，擅自开展试点活动的，由交通部门责令停止，处三万元以上罚款。")
+    assert "penalty" not in article_roles("违反本条例规定的，处一万元罚款。", in_penalty_chapter=False)
+    assert "penalty" in article_roles("退役士兵弄虚作假骗取安置待遇的，取消相关安置待遇。", in_penalty_chapter=True)
+    assert is_penalty_chapter("第六章　法律责任") and is_penalty_chapter("第五章　罚则") and not is_penalty_chapter("第二章　创新引领")
+
+
+@pytest.mark.parametrize(
+    ("relative", "question", "article"),
+    [
+        ("DLC/北京地方法规/地方性法规/北京/北京市自动驾驶汽车条例(2024-12-31).md", "道路应用试点主体不做车辆日常维护和检测，会受到什么处罚？", 45),
+        # Art. 40 names the conduct only as 本法第十四条所列行为: Art. 14's words (串通, 哄抬) count as its own
+        ("经济法/价格法(1997-12-29).md", "What penalty does a business face for price gouging or colluding with rivals to fix prices?", 40),
+    ],
+)
+def test_penalty_questions_reach_the_penalty_for_that_conduct(relative: str, question: str, article: int) -> None:
+    searcher = Searcher([_other(relative)], embedder=None, log=lambda message: None, progress=False)
+    assert searcher.search(question, k=3, retriever="bm25", abstain=False).hits[0].article == article
 
 
 @pytest.mark.parametrize(

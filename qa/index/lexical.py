@@ -34,8 +34,9 @@ from qa.index import lexical_store
 from qa.index.crosslingual import CrossLingual
 from qa.index.dense import IndexError_, corpus_hash
 from qa.index.tokensets import ArticleSentences, ArticleSets, SetList, SetMap, Vocabulary
+from qa.lang.numerals import parse_number
 from qa.lang.quantity import quantity_mask
-from qa.lang.roles import ROLES, article_roles
+from qa.lang.roles import ROLES, article_roles, is_penalty_chapter
 from qa.lang.text import sentences, token_set, tokens
 
 if TYPE_CHECKING:
@@ -136,7 +137,8 @@ class LexicalIndex:
         if en_docs:
             bm25_en = bm25s.BM25()
             bm25_en.index([tokens(pairs[i][1].text_en or "") for i in en_docs], show_progress=False)
-        roles = [article_roles(a.text) for _, a in pairs]
+        penalty_chapters = [{c.number for c in reg.chapters if is_penalty_chapter(c.title)} for reg in library]
+        roles = [article_roles(a.text, a.chapter in penalty_chapters[r] if penalty_chapters[r] else None) for r, a in pairs]
         titles = [token_set(reg.title) | token_set(reg.title_en or "") for reg in library]
         df = dict(Counter(t for toks in doc_tokens for t in set(toks)))
         return cls(
@@ -147,7 +149,7 @@ class LexicalIndex:
             en_words=[token_set(pairs[i][1].text_en or "") for i in en_docs],
             bm25_en=bm25_en,
             role_docs={role: np.flatnonzero([role in r for r in roles]) for role in ROLES},
-            role_words={i: _role_words(titles[pairs[i][0]], pairs[i][1], contexts[i], sentence_sets[i]) for i, r in enumerate(roles) if r},
+            role_words=_with_cited({i: _role_words(titles[pairs[i][0]], pairs[i][1], contexts[i], sentence_sets[i]) for i, r in enumerate(roles) if r}, pairs, roles, contexts, sentence_sets),
             front_words=[token_set(f.text) | token_set(" ".join(f.paragraphs_en or ())) for reg in library for f in reg.front],
             corpus_hash=corpus_hash(library),
             cross=_cross(df, titles) if len(en_docs) < len(pairs) else None,
@@ -383,6 +385,31 @@ def _cross(df: dict[str, int], titles: Sequence[frozenset[str]]) -> CrossLingual
 
 def _words(context: str, sentence_sets: ArticleSentences) -> frozenset[str]:
     return token_set(context).union(*(s for paragraph in sentence_sets for s in paragraph))
+
+
+_CITED = re.compile(r"本(?:条例|法|办法|规定|细则)(?:第[零〇一二三四五六七八九十百千\d]+条(?:第[（(][一二三四五六七八九十]+[）)]项)?[、和及或]?)+")
+_NUMBER = re.compile(r"第([零〇一二三四五六七八九十百千\d]+)条")
+
+
+def _with_cited(
+    role_words: dict[int, frozenset[str]],
+    pairs: Sequence[tuple[int, Article]],
+    roles: Sequence[frozenset[str]],
+    contexts: Sequence[str],
+    sentence_sets: Sequence[ArticleSentences],
+) -> dict[int, frozenset[str]]:
+    """A penalty article names the duty it punishes by number (违反本条例第三十六条规定……的): the words of the
+    articles it cites count as its own for a question about that duty ("What happens if a company skips
+    maintenance?")."""
+    where = {(r, a.number): i for i, (r, a) in enumerate(pairs) if a.suffix == 0}
+    for i, role in enumerate(roles):
+        if "penalty" not in role:
+            continue
+        r, article = pairs[i]
+        numbers = {parse_number(n) for m in _CITED.finditer(article.text) for n in _NUMBER.findall(m.group(0))}
+        for j in {where[(r, n)] for n in numbers if (r, n) in where} - {i}:
+            role_words[i] = role_words[i] | _words(contexts[j], sentence_sets[j])
+    return role_words
 
 
 def _role_words(title: frozenset[str], article: Article, context: str, sentence_sets: ArticleSentences) -> frozenset[str]:

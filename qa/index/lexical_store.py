@@ -37,7 +37,7 @@ __all__ = ["Stored", "FOLDER", "MANIFEST", "ARRAYS", "FORMAT_VERSION", "TOKENISE
 FOLDER = "lexical"
 MANIFEST = "manifest.json"
 ARRAYS = "tokens.npz"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 #: The modules whose code decides what is tokenised and how (tokens, sentences, stop words, article roles,
 #: English renderings, token sets). Their source's digest is saved: any edit to them makes the store stale,
 #: so nobody has to remember to bump a version number by hand.

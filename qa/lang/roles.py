@@ -2,10 +2,11 @@
 
 Every Chinese regulation states its purpose (为了……，制定本条例), its scope (本条例适用于……), its
 definitions (本条例所称……是指), who is responsible (……部门负责……), when it takes effect
-(本条例自……起施行) and what it applies to by analogy (……参照本条例执行), in formulae that drafting
-rules fix. A citizen asks about those roles in other words — "为什么出台", "管哪些事", "什么意思",
-"谁负责", "什么时候施行" — that share no term with the article. Matching the role on both sides
-bridges that gap for any regulation, with no list of articles or questions.
+(本条例自……起施行), what it applies to by analogy (……参照本条例执行) and, in a chapter of their own
+(法律责任), its penalties, in formulae that drafting rules fix. A citizen asks about those roles in other
+words — "为什么出台", "管哪些事", "什么意思", "谁负责", "什么时候施行", "会被罚多少" — that share no term with
+the article. Matching the role on both sides bridges that gap for any regulation, with no list of articles
+or questions.
 
 The patterns are deliberately narrow: a role is a ranking hint, and it is counted as evidence only
 when the question asks about nothing but the role (see :func:`residual`).
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ROLES", "article_roles", "question_roles", "residual", "FRONT_ROLES"]
+__all__ = ["ROLES", "article_roles", "is_penalty_chapter", "question_roles", "residual", "FRONT_ROLES"]
 
 _SELF = r"本(?:条例|法|办法|规定|细则|决定|规则|解释)"
 
@@ -27,7 +28,10 @@ _ARTICLE: dict[str, re.Pattern[str]] = {
     "responsibility": re.compile(r"(?:部门|机构|人民政府|委员会|机关)[^。，；]{0,12}(?:负责|主管)"),
     "effective": re.compile(rf"{_SELF}自[^。]*?(?:起)?(?:施行|生效)"),
     "analogy": re.compile(rf"参照{_SELF}|参照适用{_SELF}"),
+    "penalty": re.compile(rf"违反{_SELF}[^。]*的，|(?:处|并处)[^。]{{0,30}}罚款|给予[^。]{{0,8}}处分|追究[^。]{{0,6}}刑事责任"),
 }
+
+_PENALTY_CHAPTER = re.compile(r"法律责任|罚则")
 
 ROLES = tuple(_ARTICLE)
 
@@ -61,6 +65,12 @@ _QUESTION: dict[str, re.Pattern[str]] = {
     ),
     "analogy": re.compile(
         r"参照|非石油|其他燃料|别的燃料|醇醚|甲醇(?:汽)?车|\b(?:methanol|alcohol|ether|non-petroleum|other fuels?)\b",
+        re.I,
+    ),
+    "penalty": re.compile(
+        r"(?<![惩体政轻重])处罚|(?<![惩体政轻重处])(?:罚款|罚金|罚)(?!息)|处分|吊销"
+        r"|\bpenalt(?:y|ies)\b|\bfine[ds]?\b|(?<!corporal )\bpunish(?:ed|ment)?\b|\bsanctions?\b|\bwhat happens (?:if|when)\b"
+        r"|\bwhat happens to (?:an? |the )?\w+(?: \w+)? (?:who|that)\b",
         re.I,
     ),
 }
@@ -97,9 +107,19 @@ _FILLER = re.compile(
 )
 
 
-def article_roles(text: str) -> frozenset[str]:
-    """The roles an article's text plays, from the drafting formulae it uses."""
-    return frozenset(role for role, pattern in _ARTICLE.items() if pattern.search(text))
+def article_roles(text: str, in_penalty_chapter: bool | None = None) -> frozenset[str]:
+    """The roles an article plays, from the drafting formulae it uses. Where a regulation has a chapter of
+    penalties, an article plays that role when it sits there (``in_penalty_chapter``), whatever its wording
+    (取消相关安置待遇, 依照……执行); ``None`` when the regulation has no such chapter: then its wording decides."""
+    roles = {role for role, pattern in _ARTICLE.items() if role != "penalty" and pattern.search(text)}
+    if in_penalty_chapter is None:
+        in_penalty_chapter = _ARTICLE["penalty"].search(text) is not None
+    return frozenset(roles | {"penalty"}) if in_penalty_chapter else frozenset(roles)
+
+
+def is_penalty_chapter(title: str) -> bool:
+    """Whether a chapter's title says it sets out penalties (法律责任, 罚则)."""
+    return _PENALTY_CHAPTER.search(title) is not None
 
 
 def question_roles(question: str) -> frozenset[str]:
