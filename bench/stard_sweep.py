@@ -5,7 +5,8 @@ folder, so the index ``qa stard`` built is reused). Each question is prepared on
 (``Searcher.prepare``: BM25, coverage, FAISS) and ranked under every setting (``Searcher.answer``
 with a ``qa.search.Ranking``), then scored by ``qa.measure.stard.run``: the row marked ``*`` (the
 product's settings) is exactly ``qa stard``'s figure. The defaults in ``qa.search.Ranking``
-(``hybrid_weight``, ``statute_prior``) were chosen on ``--split dev``; ``--split held-out`` checks them.
+(``hybrid_weight``, ``statute_prior``) were chosen on ``--split dev``; ``--split held-out`` checks them. A
+collection's role prior (``COLLECTION_ROLE_PRIOR``) was checked on dev and kept.
 
     .venv/bin/python bench/stard_sweep.py --split dev
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -22,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa.measure.stard import LabelMap, Query, Scores, run  # noqa: E402
-from qa.search import Ranking, Searcher  # noqa: E402
+from qa.search import Searcher  # noqa: E402
+from qa.search.settings import Ranking, ranking_for  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,16 @@ class Setting:
     ranking: Ranking
 
 
-#: What the sweep compares; the product's settings are ``Ranking()``.
+#: The product's ranking over a library (a collection's defaults: ``qa.search.settings.ranking_for``).
+BASE = ranking_for("e5+use", regulations=2)
+
+#: What the sweep compares; the product's settings are ``BASE``.
 SETTINGS = (
-    Setting("dense", "dense", Ranking()),
-    Setting("bm25", "bm25", Ranking()),
-    *(Setting(f"hybrid, dense weight {w}, no statute prior", "hybrid", Ranking(hybrid_weight=w, statute_prior=0.0)) for w in (0.5, 0.6, 0.7, 0.8, 0.9)),
-    *(Setting(f"hybrid 0.7 + statute prior {p}", "hybrid", Ranking(statute_prior=p)) for p in (0.05, 0.1, 0.15)),
-    Setting("hybrid 0.7 + statute prior 0.1, no role prior", "hybrid", Ranking(role_prior=0.0)),
+    Setting("dense", "dense", BASE),
+    Setting("bm25", "bm25", BASE),
+    *(Setting(f"hybrid, dense weight {w}, no statute prior", "hybrid", replace(BASE, hybrid_weight=w, statute_prior=0.0)) for w in (0.5, 0.6, 0.7, 0.8, 0.9)),
+    *(Setting(f"hybrid 0.7 + statute prior {p}", "hybrid", replace(BASE, statute_prior=p)) for p in (0.05, 0.1, 0.15)),
+    *(Setting(f"hybrid 0.7 + statute prior 0.1, role prior {r}", "hybrid", replace(BASE, role_prior=r)) for r in (0.0, 0.3, 0.4)),
 )
 
 
@@ -114,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     results = sweep(searcher, queries, labels, progress=True)
     print(f"STARD {args.split}: {results[0][1].questions} questions, {len(searcher.docs)} articles (* = the product's settings)")
     for setting, s in results:
-        mark = "*" if setting.ranking == Ranking() else " "
+        mark = "*" if setting.ranking == searcher.ranking else " "
         print(f"{mark} {setting.label:<48} R@5 {s.recall_at_5:.3f}  R@10 {s.recall_at_10:.3f}  R@100 {s.recall_at_100:.3f}  hit@1 {s.hit_at_1:.3f}  MRR@10 {s.mrr:.3f}")
     return 0
 

@@ -203,7 +203,7 @@ def test_rank_with_abstention_off_decides_on_any_signal() -> None:
 
 def test_rank_reports_role_matches() -> None:
     s = signals([0.0, 0.0], [0.0, 0.0], role=[2, 0])
-    ranked = rank("bm25", "zh", s, 5, Ranking(), Abstention())
+    ranked = rank("bm25", "zh", s, 5, Ranking(role_prior=0.2), Abstention())
     assert ranked.docs.tolist() == [0]  # the only eligible article: it plays the role
     assert ranked.scores == pytest.approx([0.4]) and ranked.evidence.tolist() == [1.0]
     assert ranked.signals == {"lexical": 0.0, "role": 1.0}

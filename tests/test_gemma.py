@@ -178,7 +178,7 @@ def test_gemma_answers_with_its_own_thresholds_and_hybrid_weight(tmp_path: Path)
 
     assert replace(abstention_for("e5+use"), confidence=None) == Abstention() == abstention_for(None)
     assert ranking_for("e5+use") == Ranking() == ranking_for(None)
-    assert ranking_for("gemma") == Ranking(hybrid_weight=0.9)
+    assert ranking_for("gemma") == Ranking(hybrid_weight=0.9, role_prior=0.2)
     assert abstention_for("gemma").dense_zh == MODEL_ABSTENTION["gemma"].dense_zh < Abstention().dense_zh
 
     class Named(HashEmbedder):  # stands in for GemmaEmbedder, which the Searcher recognises by its name

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from qa.search.settings import DENSE_CANDIDATES, NEAR_MISS, NOISE, Abstention, Ranking
+from qa.search.settings import COLLECTION_ROLE_PRIOR, DENSE_CANDIDATES, NEAR_MISS, NOISE, Abstention, Ranking, ranking_for
 
 
 def test_settings_keep_todays_numbers() -> None:
-    assert (Ranking().hybrid_weight, Ranking().statute_prior, Ranking().role_prior) == (0.7, 0.1, 0.2)
+    assert (Ranking().hybrid_weight, Ranking().statute_prior, Ranking().role_prior) == (0.7, 0.1, 0.4)
     assert (Ranking().dense_candidates, Ranking().coverage_candidates) == (DENSE_CANDIDATES, 200) == (256, 200)
     a = Abstention()
     assert (a.dense_zh, a.dense_en, a.lexical_zh, a.lexical_en, a.secondary_evidence, a.role_coverage) == (0.885, 0.55, 0.3, 0.3, 0.9, 0.5)
     assert a.dense("zh") == 0.885 and a.dense("en") == 0.55 and a.lexical("zh") == 0.3 and a.lexical("en") == 0.3 and a.cross_weight == 0.6
+
+
+def test_a_collection_keeps_the_role_prior_set_a_priori() -> None:
+    assert ranking_for("e5+use") == Ranking() and Ranking().role_prior == 0.4
+    assert ranking_for("e5+use", regulations=2).role_prior == COLLECTION_ROLE_PRIOR == 0.2
+    assert ranking_for("gemma", regulations=2) == ranking_for("gemma")
 
 
 def test_abstention_off_keeps_the_rest_of_the_settings() -> None:

@@ -6,14 +6,15 @@ Skipped when ../shared (the law library and STARD) is not beside the project.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
 
 from qa.corpus.library import load_library
 from qa.measure.stard import load_queries, map_labels, run
-from qa.search import Ranking, Searcher
+from qa.search import Searcher
+from qa.search.settings import ranking_for
 from tests.bench import bench_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,11 +36,12 @@ def test_the_sweep_at_the_product_settings_is_qa_stard(tmp_path: Path) -> None:
     labels = map_labels(library, queries)
     assert len(queries) == 15
     searcher = Searcher(library, embedder="hash", index_dir=tmp_path, abstain=False, log=lambda m: None, progress=False)
+    own = searcher.ranking
     settings = [
-        sweep.Setting("dense", "dense", Ranking()),
-        sweep.Setting("bm25", "bm25", Ranking()),
-        sweep.Setting("hybrid", "hybrid", Ranking()),
-        sweep.Setting("hybrid, statute prior 10", "hybrid", Ranking(statute_prior=10.0)),
+        sweep.Setting("dense", "dense", own),
+        sweep.Setting("bm25", "bm25", own),
+        sweep.Setting("hybrid", "hybrid", own),
+        sweep.Setting("hybrid, statute prior 10", "hybrid", replace(own, statute_prior=10.0)),
     ]
     results = sweep.sweep(searcher, queries, labels, settings)
     product = run(searcher, queries, labels, ["dense", "bm25", "hybrid"]).scores
@@ -50,10 +52,11 @@ def test_the_sweep_at_the_product_settings_is_qa_stard(tmp_path: Path) -> None:
     for setting, scores in results[:3]:
         assert figures(scores) == figures(product[setting.retriever]), setting.label
     assert results[0][1].questions == 15
-    strong = Searcher(library, embedder="hash", index_dir=tmp_path, ranking=Ranking(statute_prior=10.0), abstain=False, log=lambda m: None, progress=False)
+    strong = Searcher(library, embedder="hash", index_dir=tmp_path, ranking=replace(own, statute_prior=10.0), abstain=False, log=lambda m: None, progress=False)
     assert figures(results[3][1]) == figures(run(strong, queries, labels, ["hybrid"]).scores["hybrid"])
 
 
 def test_the_default_settings_include_the_products() -> None:
     sweep = bench_module("stard_sweep")
-    assert {(s.retriever, s.ranking) for s in sweep.SETTINGS} >= {("dense", Ranking()), ("bm25", Ranking()), ("hybrid", Ranking())}
+    own = ranking_for("e5+use", regulations=2)
+    assert {(s.retriever, s.ranking) for s in sweep.SETTINGS} >= {("dense", own), ("bm25", own), ("hybrid", own)}

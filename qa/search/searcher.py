@@ -105,7 +105,7 @@ class Searcher:
         self.library = tuple(library)
         # Settings suit the model: e5+use's by default, others' from qa.search.settings.MODEL_RANKING and MODEL_ABSTENTION.
         model_name = embedder if isinstance(embedder, str) else getattr(embedder, "name", None)
-        self.ranking = ranking or ranking_for(model_name)
+        self.ranking = ranking or ranking_for(model_name, len(self.library))
         self._model_abstention = abstention_for(model_name)
         self.abstention = abstention or self._model_abstention
         self.abstain = abstain

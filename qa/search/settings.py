@@ -33,6 +33,7 @@ __all__ = [
     "abstention_for",
     "MODEL_ABSTENTION",
     "MODEL_RANKING",
+    "COLLECTION_ROLE_PRIOR",
     "MODEL_CONFIDENCE",
 ]
 
@@ -75,15 +76,16 @@ class Ranking:
     Congress) when several regulations are loaded: a citizen's question is most often answered by
     the statute itself rather than by the rules made under it (chosen on STARD's tuning split,
     docs/stard.md; nothing with one regulation). ``role_prior`` is added to the score of articles
-    whose structural role (:mod:`qa.lang.roles`) the question asks about (set a priori; the only article fully
-    playing it goes first, :func:`qa.search.fusion.first_if_only_role`).
+    whose structural role (:mod:`qa.lang.roles`) the question asks about (0.4 chosen leave-one-regulation-out on the
+    twelve evaluation sets, docs/evaluation.md; a collection's default keeps 0.2, :data:`COLLECTION_ROLE_PRIOR`; the
+    only article fully playing it goes first, :func:`qa.search.fusion.first_if_only_role`).
     ``dense_candidates`` units are fetched from FAISS, ``coverage_candidates`` articles have their
     term coverage measured.
     """
 
     hybrid_weight: float = 0.7
     statute_prior: float = 0.1
-    role_prior: float = 0.2
+    role_prior: float = 0.4
     dense_candidates: int = DENSE_CANDIDATES
     coverage_candidates: int = COVERAGE_CANDIDATES
 
@@ -175,13 +177,21 @@ MODEL_ABSTENTION: dict[str, Abstention] = {
 #: (``qa eval --sets tests/eval/sets.json --tune-ranking --model gemma``: 0.9 in 11 of 12 folds, pooled held-out
 #: English paraphrase hit@3 0.88 → 0.91, Chinese 0.89 → 0.89; docs/evaluation.md).
 MODEL_RANKING: dict[str, Ranking] = {
-    "gemma": Ranking(hybrid_weight=0.9),
+    "gemma": Ranking(hybrid_weight=0.9, role_prior=0.2),
 }
 
+#: The role prior over several regulations. A role question's role matches articles of every regulation loaded
+#: (a library's thousands of 法律责任 articles), so the hint says little there: on STARD's dev split 0.0–0.4 lie
+#: within six questions (hit@1 0.564 at 0.0, 0.561 at 0.2, 0.555 at 0.4; ``bench/stard_sweep.py``), and a
+#: collection keeps the value set a priori before the single-regulation choice.
+COLLECTION_ROLE_PRIOR = 0.2
 
-def ranking_for(model: str | None) -> Ranking:
-    """The default :class:`Ranking` for the embedder called ``model`` (see :data:`MODEL_RANKING`)."""
-    return MODEL_RANKING.get(model or "", Ranking())
+
+def ranking_for(model: str | None, regulations: int = 1) -> Ranking:
+    """The default :class:`Ranking` for the embedder called ``model`` (see :data:`MODEL_RANKING`) over
+    ``regulations`` regulations (see :data:`COLLECTION_ROLE_PRIOR`)."""
+    found = MODEL_RANKING.get(model or "", Ranking())
+    return replace(found, role_prior=COLLECTION_ROLE_PRIOR) if regulations > 1 else found
 
 
 #: Confidence models (:mod:`qa.search.confidence`) that decide by default for an embedder, in the languages they
