@@ -66,6 +66,10 @@ def test_every_regulation_states_its_purpose_first_and_its_effective_date_last(r
         ("Why were these rules made?", {"purpose"}),
         ("这个条例管哪些事？", {"scope"}),
         ("Who does this regulation apply to?", {"scope"}),
+        ("外省车企在合肥设的工厂也受这个规定约束吗？", {"scope"}),
+        ("公司买来跑运输的面包车，坏了能按这个三包规定处理吗？", {"scope"}),
+        ("Are small delivery robots covered by this law?", {"scope"}),
+        ("想法、创意受著作权法保护吗？", set()),  # whether something is protected, not whether the law applies
         ("产业集群是什么意思？", {"definition"}),
         ("增程式的车算新能源车吗？", {"definition"}),
         ("谁负责？", {"responsibility"}),

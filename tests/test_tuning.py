@@ -6,7 +6,7 @@ from pathlib import Path
 
 from qa.measure.evaluate import Outcome, Question, load_questions
 from qa.measure.prepared import outcomes, prepare_set
-from qa.measure.tuning import format_choices, grid, leave_one_out, objective
+from qa.measure.tuning import HYBRID_WEIGHTS, ROLE_PRIORS, format_choices, grid, leave_one_out, objective
 from qa.search.settings import Ranking
 from qa.search.searcher import Searcher
 
@@ -24,7 +24,7 @@ def test_objective_counts_paraphrase_and_keyword_only() -> None:
 
 
 def test_grid_holds_the_defaults() -> None:
-    assert Ranking() in grid() and len(grid()) == 30
+    assert Ranking() in grid() and len(grid()) == len(HYBRID_WEIGHTS) * len(ROLE_PRIORS) == 48
 
 
 def test_each_fold_picks_on_the_others(hash_searcher: Searcher) -> None:

@@ -45,7 +45,9 @@ _QUESTION: dict[str, re.Pattern[str]] = {
     ),
     "scope": re.compile(
         r"管(?:哪些|什么|啥)|适用(?:于|范围|对象)|(?:适用|管)(?:不适用|不管)|对哪些.{0,6}(?:管用|适用|有效)|管用|在(?:什么|哪些)地方"
-        r"|\bscope\b|\bappl(?:y|ies) to\b|\bwho(?:m)? does (?:it|this|the regulation) (?:apply|cover)|\bwhat does (?:it|this) cover\b",
+        r"|受[^，。？?]{0,12}(?:条例|规定|法律|法规|法)(?:的)?(?:约束|管辖)|(?:按|依|用)[^，。？?]{0,12}(?:条例|规定|法律|法规|法)(?:来)?(?:处理|维权)"
+        r"|\bscope\b|\bappl(?:y|ies) to\b|\bwho(?:m)? does (?:it|this|the regulation) (?:apply|cover)|\bwhat does (?:it|this) cover\b"
+        r"|\bcovered by (?:this|the)\b",
         re.I,
     ),
     "definition": re.compile(
