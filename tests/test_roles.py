@@ -93,6 +93,8 @@ def test_every_regulation_states_its_purpose_first_and_its_effective_date_last(r
         ("老师体罚学生，学校要赔吗？", set()),
         ("corporal punishment", set()),
         ("What happens to my warranty if the dealer goes bankrupt?", set()),
+        ("What happens if my car breaks down during the warranty?", set()),  # a consequence, but of no misconduct
+        ("What happens if the school does not report an injury?", {"penalty"}),
     ],
 )
 def test_question_roles(question: str, roles: set[str]) -> None:
