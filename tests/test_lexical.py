@@ -307,3 +307,19 @@ def test_an_unwritable_folder_keeps_the_index_in_memory(tmp_path: Path, small_di
     seen, log = _logged()
     index = load_or_build([STATUTE, RULES], blocker, log=log)
     assert len(index) == 4 and len(seen) == 2 and "cannot write the lexical index" in seen[1] and "from memory" in seen[1]
+
+
+def test_a_penalty_article_holds_the_words_of_the_duty_it_cites() -> None:
+    regulation = Regulation(
+        "duties",
+        "电池回收条例",
+        (
+            article(1, "回收企业应当建立台账，如实记录电池去向。"),
+            article(2, "违反本条例第一条规定的，由主管部门责令改正。", chapter=2),
+            article(3, "违反本条例第零条规定的，处一万元罚款。", chapter=2),  # a damaged citation is skipped, not fatal
+        ),
+        chapters=(Chapter(1, "总则"), Chapter(2, "法律责任")),
+    )
+    index = LexicalIndex.build([regulation])
+    assert index.role_docs["penalty"].tolist() == [1, 2]
+    assert "台账" in index.role_words[1] and "台账" not in index.role_words[2]

@@ -406,10 +406,18 @@ def _with_cited(
         if "penalty" not in role:
             continue
         r, article = pairs[i]
-        numbers = {parse_number(n) for m in _CITED.finditer(article.text) for n in _NUMBER.findall(m.group(0))}
-        for j in {where[(r, n)] for n in numbers if (r, n) in where} - {i}:
+        cited = {(r, n) for m in _CITED.finditer(article.text) for text in _NUMBER.findall(m.group(0)) if (n := _number(text)) is not None}
+        for j in {where[key] for key in cited if key in where} - {i}:
             role_words[i] = role_words[i] | _words(contexts[j], sentence_sets[j])
     return role_words
+
+
+def _number(text: str) -> int | None:
+    """An article number as cited, or None for one no article could have (第零条 in a damaged text)."""
+    try:
+        return parse_number(text)
+    except ValueError:
+        return None
 
 
 def _role_words(title: frozenset[str], article: Article, context: str, sentence_sets: ArticleSentences) -> frozenset[str]:
