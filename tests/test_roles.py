@@ -95,6 +95,8 @@ def test_every_regulation_states_its_purpose_first_and_its_effective_date_last(r
         ("What happens to my warranty if the dealer goes bankrupt?", set()),
         ("What happens if my car breaks down during the warranty?", set()),  # a consequence, but of no misconduct
         ("What happens if the school does not report an injury?", {"penalty"}),
+        ("Is it fine to return the car after a week?", set()),
+        ("How large is the fine for breaking these rules?", {"penalty"}),
     ],
 )
 def test_question_roles(question: str, roles: set[str]) -> None:

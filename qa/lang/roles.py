@@ -71,7 +71,7 @@ _QUESTION: dict[str, re.Pattern[str]] = {
     ),
     "penalty": re.compile(
         r"(?<![惩体政轻重])处罚|(?<![惩体政轻重处])(?:罚款|罚金|罚)(?!息)|处分|吊销"
-        r"|\bpenalt(?:y|ies)\b|\bfine[ds]?\b|(?<!corporal )\bpunish(?:ed|ment)?\b|\bsanctions?\b"
+        r"|\bpenalt(?:y|ies)\b|\bfine[ds]\b|\b(?:a|the|any|what|which|pay|paid|big|heavy) fine\b|(?<!corporal )\bpunish(?:ed|ment)?\b|\bsanctions?\b"
         # "what happens if / to someone who" asks for a penalty only when what follows is misconduct
         r"|\bwhat happens (?:if|when|to (?:an? |the )?\w+(?: \w+)? (?:who|that))\b(?=[^.?!]*?"
         r"\b(?:fail|refus|ignor|skip|violat|breach|fak|falsif|forg|lie[sd]?\b|lying|cheat|misus|neglect|abus|den(?:y|ies)|does(?:n't| not)|do(?:n't| not)|did(?:n't| not)))",
