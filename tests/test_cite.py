@@ -70,3 +70,13 @@ def test_inserted_articles(question: str, article: int, suffix: int, paragraph: 
 def test_之_that_is_no_inserted_article() -> None:
     found = find_citation("依照刑法第十七条之规定")  # 之规定: "the provisions of", not 之一
     assert found is not None and (found.article, found.suffix) == (17, 0)
+
+
+def test_an_article_citing_others_of_its_regulation() -> None:
+    from qa.lang.cite import cited_articles
+
+    assert cited_articles("违反本条例第三十六条规定，道路应用试点主体未履行职责的，由交通部门责令改正。") == {36}
+    assert cited_articles("有本法第十四条第（一）项、第（二）项所列行为的") == {14}
+    assert cited_articles("依照本法第十四条、第15条规定执行") == {14, 15}
+    assert cited_articles("依照《消费者权益保护法》第五十六条执行") == set()  # another law's article
+    assert cited_articles("违反本条例第零条规定的") == set()

@@ -34,7 +34,7 @@ from qa.index import lexical_store
 from qa.index.crosslingual import CrossLingual
 from qa.index.dense import IndexError_, corpus_hash
 from qa.index.tokensets import ArticleSentences, ArticleSets, SetList, SetMap, Vocabulary
-from qa.lang.numerals import parse_number
+from qa.lang.cite import cited_articles
 from qa.lang.quantity import quantity_mask
 from qa.lang.roles import ROLES, article_roles, is_penalty_chapter
 from qa.lang.text import sentences, token_set, tokens
@@ -140,6 +140,7 @@ class LexicalIndex:
         penalty_chapters = [{c.number for c in reg.chapters if is_penalty_chapter(c.title)} for reg in library]
         roles = [article_roles(a.text, a.chapter in penalty_chapters[r] if penalty_chapters[r] else None) for r, a in pairs]
         titles = [token_set(reg.title) | token_set(reg.title_en or "") for reg in library]
+        role_words = {i: _role_words(titles[pairs[i][0]], pairs[i][1], contexts[i], sentence_sets[i]) for i, r in enumerate(roles) if r}
         df = dict(Counter(t for toks in doc_tokens for t in set(toks)))
         return cls(
             **placed,
@@ -149,7 +150,7 @@ class LexicalIndex:
             en_words=[token_set(pairs[i][1].text_en or "") for i in en_docs],
             bm25_en=bm25_en,
             role_docs={role: np.flatnonzero([role in r for r in roles]) for role in ROLES},
-            role_words=_with_cited({i: _role_words(titles[pairs[i][0]], pairs[i][1], contexts[i], sentence_sets[i]) for i, r in enumerate(roles) if r}, pairs, roles, contexts, sentence_sets),
+            role_words=_with_cited(role_words, pairs, roles, contexts, sentence_sets),
             front_words=[token_set(f.text) | token_set(" ".join(f.paragraphs_en or ())) for reg in library for f in reg.front],
             corpus_hash=corpus_hash(library),
             cross=_cross(df, titles) if len(en_docs) < len(pairs) else None,
@@ -387,10 +388,6 @@ def _words(context: str, sentence_sets: ArticleSentences) -> frozenset[str]:
     return token_set(context).union(*(s for paragraph in sentence_sets for s in paragraph))
 
 
-_CITED = re.compile(r"本(?:条例|法|办法|规定|细则)(?:第[零〇一二三四五六七八九十百千\d]+条(?:第[（(][一二三四五六七八九十]+[）)]项)?[、和及或]?)+")
-_NUMBER = re.compile(r"第([零〇一二三四五六七八九十百千\d]+)条")
-
-
 def _with_cited(
     role_words: dict[int, frozenset[str]],
     pairs: Sequence[tuple[int, Article]],
@@ -406,18 +403,9 @@ def _with_cited(
         if "penalty" not in role:
             continue
         r, article = pairs[i]
-        cited = {(r, n) for m in _CITED.finditer(article.text) for text in _NUMBER.findall(m.group(0)) if (n := _number(text)) is not None}
-        for j in {where[key] for key in cited if key in where} - {i}:
+        for j in {where[(r, n)] for n in cited_articles(article.text) if (r, n) in where} - {i}:
             role_words[i] = role_words[i] | _words(contexts[j], sentence_sets[j])
     return role_words
-
-
-def _number(text: str) -> int | None:
-    """An article number as cited, or None for one no article could have (第零条 in a damaged text)."""
-    try:
-        return parse_number(text)
-    except ValueError:
-        return None
 
 
 def _role_words(title: frozenset[str], article: Article, context: str, sentence_sets: ArticleSentences) -> frozenset[str]:

@@ -38,10 +38,10 @@ FOLDER = "lexical"
 MANIFEST = "manifest.json"
 ARRAYS = "tokens.npz"
 FORMAT_VERSION = 4
-#: The modules whose code decides what is tokenised and how (tokens, sentences, stop words, article roles,
+#: The modules whose code decides what is tokenised and how (tokens, sentences, stop words, article roles and citations,
 #: English renderings, token sets). Their source's digest is saved: any edit to them makes the store stale,
 #: so nobody has to remember to bump a version number by hand.
-TOKENISER_MODULES = ("qa.lang.text", "qa.lang.roles", "qa.lang.cedict", "qa.index.crosslingual", "qa.index.tokensets")
+TOKENISER_MODULES = ("qa.lang.text", "qa.lang.roles", "qa.lang.cite", "qa.lang.cedict", "qa.index.crosslingual", "qa.index.tokensets")
 
 
 @functools.lru_cache(maxsize=1)

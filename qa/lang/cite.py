@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from qa.lang.numerals import NUMERAL_CHARS, SMALL_NUMERAL, parse_number
 
-__all__ = ["Citation", "find_citation"]
+__all__ = ["Citation", "cited_articles", "find_citation"]
 
 _NUM = rf"[{NUMERAL_CHARS}\d]+"
 _ZH = re.compile(
@@ -28,6 +28,11 @@ _FILLER = re.compile(
     r"[\s\W_]|what|does|do|say|says|is|show|me|the|of|please|text|about|内容|是什么|说了什么|讲了什么|规定了什么|怎么规定|请|查看|显示|看看|规定|什么|条例|法",
     re.IGNORECASE,
 )
+
+
+# An article citing others of its own regulation by number: 违反本条例第三十六条规定, 本法第十四条第（一）项、第十五条.
+_SELF_CITED = re.compile(r"本(?:条例|法|办法|规定|细则)(?:第[零〇一二三四五六七八九十百千\d]+条(?:第[（(][一二三四五六七八九十]+[）)]项)?[、和及或]?)+")
+_CITED_NUMBER = re.compile(r"第([零〇一二三四五六七八九十百千\d]+)条")
 
 
 @dataclass(frozen=True)
@@ -76,3 +81,16 @@ def find_citation(question: str, titles: tuple[str, ...] = ()) -> Citation | Non
             continue  # "2条路" is a count, not a citation; a bare "12条" counts only on its own
         return Citation(article, paragraph, match.start(), match.end(), only, suffix)
     return None
+
+
+def cited_articles(text: str) -> set[int]:
+    """The numbers of the articles of its own regulation that an article's ``text`` cites (本法第十四条); a number no
+    article could have (第零条 in a damaged text) is left out."""
+    numbers: set[int] = set()
+    for match in _SELF_CITED.finditer(text):
+        for number in _CITED_NUMBER.findall(match.group(0)):
+            try:
+                numbers.add(parse_number(number))
+            except ValueError:
+                continue
+    return numbers

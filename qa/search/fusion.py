@@ -125,7 +125,6 @@ class Ranked:
     display: float = 1.0
 
 
-
 def minmax(values: np.ndarray) -> np.ndarray:
     """Scale to [0, 1]; all zeros when every value is equal."""
     if values.size == 0:
