@@ -1,7 +1,7 @@
-"""The twelve evaluation sets asked of one collection: every set's regulation loaded together.
+"""The evaluation sets asked of one collection: every set's regulation loaded together.
 
 ``qa eval`` asks each set of its own regulation, where the query adapter is not used (a single
-regulation keeps the base model). This asks the same questions of all twelve regulations at once,
+regulation keeps the base model). This asks the same questions of all their regulations at once,
 the smallest collection the adapter applies to, and scores ranking only (abstention off): a question
 hits when an expected article *of its own regulation* is among the first ``--k``. Run it with and
 without the adapter to see what it does in a small collection:

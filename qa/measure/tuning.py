@@ -1,8 +1,8 @@
 """Leave-one-regulation-out for the ranking settings: the hybrid weight and the role prior.
 
-They were chosen once (hybrid 0.7 on the first four sets, role prior 0.2 a priori). Here each fold picks,
-from a small grid, the pair with the best in-scope hit@3 (paraphrase and keyword questions; MRR@10 breaks
-ties, then closeness to the defaults) on the other eleven sets, and scores the twelfth with it. The statute
+They were first chosen by hand (hybrid 0.7 on the first four sets, role prior 0.2 a priori). Here each fold
+picks, from a small grid, the pair with the best in-scope hit@3 (paraphrase and keyword questions; MRR@10
+breaks ties, then closeness to the defaults) on the other sets, and scores the one left out with it. The statute
 prior is left out: it acts only when several regulations are loaded, and every set here is one regulation.
 Abstention stays at the searcher's thresholds, which do not depend on the ranking.
 """

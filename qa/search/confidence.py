@@ -34,7 +34,7 @@ __all__ = ["FEATURES", "LanguageModel", "Confidence", "features", "load", "DEFAU
 #: article plays the structural role the question asks about and holds the rest of it.
 FEATURES = ("dense", "margin", "spread", "coverage", "coverage_top", "agree", "role")
 
-#: e5+use's English model (English only; fitted on all twelve sets of tests/eval/sets.json, provenance inside).
+#: e5+use's English model (English only; fitted on all sixteen sets of tests/eval/sets.json, provenance inside).
 DEFAULT_PATH = Path(__file__).with_name("confidence.json")
 #: EmbeddingGemma's English model (English only; fitted on all twelve sets, provenance inside).
 GEMMA_PATH = Path(__file__).with_name("confidence-gemma.json")
