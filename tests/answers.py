@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from qa.corpus.model import Article, Chapter, Paragraph, Regulation
 from qa.search.searcher import Answer, FrontHit, Highlight, Hit
+from qa.search import CitedArticle
 
 ATTACKS = [
     "<script>alert(1)</script>",
@@ -53,6 +54,20 @@ def make_hit(text: str = "第一句。第二句有答案。", **changes: object)
         via="hybrid",
     )
     return replace(hit, **changes)  # type: ignore[arg-type]
+
+
+def make_cited(text: str = "任何单位不得设置地锁。", **changes: object) -> CitedArticle:
+    """An article a hit cites by number (违反本条例第二十六条规定的……)."""
+    cited = CitedArticle(
+        regulation_id="r",
+        article=26,
+        chapter_title="停车管理",
+        paragraphs=(text,),
+        paragraphs_en=None,
+        citation="《某某条例》第二十六条",
+        citation_en="Some Regulations, Art. 26",
+    )
+    return replace(cited, **changes)  # type: ignore[arg-type]
 
 
 def make_answer(lang: str = "zh", hits: tuple[Hit, ...] | None = None, **changes: object) -> Answer:

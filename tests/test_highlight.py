@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.corpus.model import Article, Chapter, Paragraph, Regulation
-from qa.search.highlight import article_hit, best_paragraphs, highlights
+from qa.search.highlight import MAX_CITED, article_hit, best_paragraphs, highlights
 from qa.search.types import Highlight
 
 P1 = "甲乙丙。丁戊。"
@@ -89,3 +89,27 @@ def test_hit_to_dict_adds_text_and_keeps_english_apart() -> None:
     assert data["text"] == P1 + "\n" + P2
     assert data["paragraphs_en_unofficial"] == ("One.", "Two.") and "paragraphs_en" not in data
     assert data["relevance"] == "high"
+
+
+PENALTY = Article(5, (Paragraph(1, "违反本条例第二条、第三条和本条例第九十九条规定的，依照本条例第五条处理。"),), chapter=2)
+DUTY = Article(2, (Paragraph(1, "不得设置地锁。"), Paragraph(2, "第二款。")), chapter=2)
+OTHER = Article(3, (Paragraph(1, "应当备案。"),), chapter=2)
+CITING = Regulation("c", "某某条例", (DUTY, OTHER, PENALTY), chapters=(Chapter(2, "第二章标题", "Chapter two"),))
+
+
+def test_a_hit_carries_the_articles_it_cites_by_number_verbatim() -> None:
+    hit = article_hit(CITING, PENALTY, ((frozenset(),),), score=1.0, via="hybrid")
+    # itself (第五条) and an article the regulation lacks (第九十九条) are left out; number order
+    assert [c.article for c in hit.cites] == [2, 3]
+    duty = hit.cites[0]
+    assert duty.paragraphs == ("不得设置地锁。", "第二款。") and duty.paragraphs_en is None
+    assert duty.citation == "《某某条例》第二条" and duty.chapter_title == "第二章标题"
+    assert hit.to_dict()["cites"][0]["text"] == "不得设置地锁。\n第二款。"
+
+
+def test_at_most_max_cited_articles_are_shown_and_plain_articles_cite_none() -> None:
+    many = Article(9, (Paragraph(1, "违反本条例第一条、第二条、第三条、第四条、第五条、第六条规定的，处罚款。"),))
+    articles = tuple(Article(n, (Paragraph(1, f"第{n}条的文字。"),)) for n in range(1, 7)) + (many,)
+    hit = article_hit(Regulation("m", "某某条例", articles), many, ((frozenset(),),), score=1.0, via="hybrid")
+    assert [c.article for c in hit.cites] == list(range(1, MAX_CITED + 1))
+    assert article_hit(CITING, DUTY, SETS, score=1.0, via="hybrid").cites == ()

@@ -8,7 +8,7 @@ import pytest
 from qa.app.handlers import user_message
 from qa.present.html import render_hit_card_html, render_notice_html, safe_text
 from qa.search.searcher import Highlight
-from tests.answers import ATTACKS, live_markup, make_answer, make_hit
+from tests.answers import ATTACKS, live_markup, make_answer, make_cited, make_hit
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
@@ -60,3 +60,14 @@ def test_relevance_comes_from_the_calibrated_label_not_the_score() -> None:
     assert relevance_label(replace(make_hit(), score=0.95, relevance="medium"), "zh").startswith("相关度：中")
     assert relevance_label(replace(make_hit(), score=0.1, relevance="high"), "en").startswith("relevance: high")
     assert relevance_label(replace(make_hit(), relevance="low"), "en").startswith("relevance: low")
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_a_cited_article_is_shown_open_under_the_card_and_escaped(attack: str) -> None:
+    hit = make_hit(cites=(make_cited(f"不得{attack}。", paragraphs=(f"不得{attack}。", "第二款。"), paragraphs_en=(attack, "Two.")),))
+    for lang, label in (("zh", "本条引用的条文：《某某条例》第二十六条"), ("en", "Cited in this article: Some Regulations, Art. 26")):
+        card = render_hit_card_html(hit, lang)
+        assert live_markup(card) == [], card
+        cited = card[card.index('<details class="qa-cited" open>'):]
+        assert f"<summary>{safe_text(label)}</summary>" in cited and "<span class=\"qa-pn\">第二款</span> 第二款。" in cited
+        assert ("Two." in cited) == (lang == "en")

@@ -10,6 +10,7 @@ from markdown_it import MarkdownIt
 
 from qa.present.markdown import answer_markdown, deep_link, markdown_filename, md_escape
 from qa.search.searcher import Searcher
+from tests.answers import make_answer, make_cited, make_hit
 
 
 def _text(markdown: str) -> str:
@@ -56,3 +57,10 @@ def test_abstention_exports_its_message(hash_searcher: Searcher) -> None:
     markdown = answer_markdown(answer, {r.id: r for r in hash_searcher.library})
     assert answer.message and answer.message in _text(markdown)
     assert "## " not in markdown and markdown_filename(answer) == "answer.md"
+
+
+def test_an_article_a_hit_cites_is_exported_verbatim_under_it() -> None:
+    hit = make_hit(cites=(make_cited("*不是强调*的义务。"),))
+    shown = _text(answer_markdown(make_answer("zh", hits=(hit,)), {}))
+    assert "本条引用的条文 / Cited in this article: 《某某条例》第二十六条 · Some Regulations, Art. 26" in shown
+    assert "*不是强调*的义务。" in shown

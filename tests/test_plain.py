@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qa.present.plain import hit_heading, marked_paragraph, render_plain
 from qa.search.searcher import Highlight
-from tests.answers import make_answer, make_hit
+from tests.answers import make_answer, make_cited, make_hit
 
 
 def test_headings_name_chapter_and_article_in_the_questions_language() -> None:
@@ -37,3 +37,10 @@ def test_plain_answer_lists_heading_score_citation_and_marked_paragraphs() -> No
 def test_plain_abstention_shows_the_engines_message_in_the_questions_language() -> None:
     assert render_plain(make_answer("zh", hits=(), message="没有。", message_en="None.", truncated=True)) == "(问题过长，已截断)\n没有。"
     assert render_plain(make_answer("en", hits=(), message="没有。", message_en="None.")) == "None."
+
+
+def test_plain_shows_the_articles_a_hit_cites_under_it() -> None:
+    hit = make_hit(cites=(make_cited(),))
+    text = render_plain(make_answer("zh", hits=(hit,)))
+    assert "  ↳ 本条引用：《某某条例》第二十六条\n      (1) 任何单位不得设置地锁。" in text
+    assert "  ↳ cited in this article: Some Regulations, Art. 26  (《某某条例》第二十六条)" in render_plain(make_answer("en", hits=(hit,)))

@@ -16,6 +16,7 @@ from typing import TypedDict
 from qa.lang.numerals import to_chinese
 from qa.present.plain import marked_paragraph
 from qa.search.searcher import Answer, FrontHit, Hit
+from qa.search.types import CitedArticle
 
 __all__ = [
     "UI_LABELS",
@@ -45,6 +46,7 @@ class Labels(TypedDict):
     official: str
     truncated: str
     notice: str
+    cited: str
 
 
 UI_LABELS: dict[str, Labels] = {
@@ -59,6 +61,7 @@ UI_LABELS: dict[str, Labels] = {
         "official": "官方中文文本",
         "truncated": "问题过长，已截断。",
         "notice": "提示",
+        "cited": "本条引用的条文",
     },
     "en": {
         "relevance": "relevance",
@@ -71,6 +74,7 @@ UI_LABELS: dict[str, Labels] = {
         "official": "Official Chinese text",
         "truncated": "Your question was too long and was shortened.",
         "notice": "Note",
+        "cited": "Cited in this article",
     },
 }
 
@@ -124,9 +128,26 @@ def _cite_row(cite: str, lang: str, other: str = "") -> str:
     )
 
 
+def _cited_html(cited: CitedArticle, lang: str, show_en: bool) -> str:
+    """An article the hit cites by number, open under it: official text (and our English when shown), its citation."""
+    numbered = len(cited.paragraphs) > 1
+
+    def number(n: int) -> str:
+        return f'<span class="qa-pn">{safe_text(paragraph_label(n, "zh"))}</span> ' if numbered else ""
+
+    paras = "".join(f'<p class="qa-para">{number(n)}{safe_text(p)}</p>' for n, p in enumerate(cited.paragraphs, 1))
+    cite = cited.citation if lang == "zh" else cited.citation_en
+    sep = "：" if lang == "zh" else ": "
+    parts = [f'<details class="qa-cited" open><summary>{safe_text(UI_LABELS[lang]["cited"] + sep + cite)}</summary>', _official(paras, lang)]
+    if show_en and cited.paragraphs_en and any(cited.paragraphs_en):
+        parts.append(_unofficial("".join(f'<p class="qa-para">{safe_text(p)}</p>' for p in cited.paragraphs_en), lang))
+    return "".join(parts) + "</details>"
+
+
 def render_hit_card_html(hit: Hit, lang: str, *, rank: int | None = 1, translation: bool | None = None) -> str:
     """One article for the app: relevance, numbered paragraphs with <mark>ed answering sentences,
-    our English (marked unofficial) where it exists, and the citation with a copy button.
+    our English (marked unofficial) where it exists, the citation with a copy button, and the articles
+    it cites by number (``hit.cites``), each whole.
 
     ``rank=None`` leaves out the relevance line (the article browser). ``translation`` defaults to
     showing our English for English questions only.
@@ -152,6 +173,7 @@ def render_hit_card_html(hit: Hit, lang: str, *, rank: int | None = 1, translati
     cite = hit.citation if lang == "zh" else hit.citation_en
     other = f' <span class="qa-cite-alt">· <code>{safe_text(hit.citation)}</code></span>' if lang == "en" else ""
     parts.append(_cite_row(cite, lang, other))
+    parts += [_cited_html(c, lang, show_en) for c in hit.cites]
     parts.append("</div>")
     return "".join(parts)
 

@@ -76,7 +76,12 @@ def _hit(rank: int, hit: Hit, translation: bool) -> list[str]:
     where = f"{hit.chapter_title} · " if hit.chapter_title else ""
     lines = [f"## {rank}. {md_escape(hit.citation)}", "", f"{md_escape(where)}{md_escape(hit.citation_en)}", ""]
     lines += _quote([_marked(hit, i, p) for i, p in enumerate(hit.paragraphs, 1)])
-    return lines + (_translation(hit.paragraphs_en) if translation else [])
+    lines += _translation(hit.paragraphs_en) if translation else []
+    for cited in hit.cites:
+        lines += ["", f"*本条引用的条文 / Cited in this article:* {md_escape(cited.citation)} · {md_escape(cited.citation_en)}", ""]
+        lines += _quote([md_escape(p) for p in cited.paragraphs])
+        lines += _translation(cited.paragraphs_en) if translation else []
+    return lines
 
 
 def _front(front: FrontHit, translation: bool) -> list[str]:

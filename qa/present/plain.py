@@ -55,7 +55,8 @@ def marked_paragraph(hit: Hit, paragraph: int, open_: str, close: str, quote: Ca
 
 
 def render_plain(answer: Answer, color: bool = False) -> str:
-    """Terminal output: heading, citation and paragraphs of each hit, highlights in bold (or 【】)."""
+    """Terminal output: heading, citation and paragraphs of each hit, highlights in bold (or 【】), and under
+    it the articles it cites by number."""
     lang = answer.lang
     open_, close = ("\033[1;33m", "\033[0m") if color else ("【", "】")
     lines: list[str] = []
@@ -72,6 +73,10 @@ def render_plain(answer: Answer, color: bool = False) -> str:
         lines.append(f"[{rank}] {hit_heading(hit, lang)}  · {hit.score:.2f}  · {cite}")
         for n in range(1, len(hit.paragraphs) + 1):
             lines.append(f"  ({n}) {marked_paragraph(hit, n, open_, close)}")
+        for cited in hit.cites:
+            label = f"本条引用：{cited.citation}" if lang == "zh" else f"cited in this article: {cited.citation_en}  ({cited.citation})"
+            lines.append(f"  ↳ {label}")
+            lines += [f"      ({n}) {p}" for n, p in enumerate(cited.paragraphs, 1)]
         lines.append("")
     for front in answer.front:
         cite = front.citation if lang == "zh" else f"{front.citation_en}  ({front.citation})"

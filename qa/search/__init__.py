@@ -9,7 +9,7 @@ answering sentences, :mod:`.messages` holds every sentence shown, and :class:`Se
 from qa.search.followup import Reading, Turn, ask_follow_up, read_follow_up
 from qa.search.searcher import Prepared, Searcher, open_corpus
 from qa.search.settings import DENSE_CANDIDATES, RETRIEVERS, Abstention, Ranking
-from qa.search.types import Answer, FrontHit, Highlight, Hit, Relevance
+from qa.search.types import Answer, CitedArticle, FrontHit, Highlight, Hit, Relevance
 
 __all__ = [
     "Searcher",
@@ -21,6 +21,7 @@ __all__ = [
     "read_follow_up",
     "Answer",
     "Hit",
+    "CitedArticle",
     "FrontHit",
     "Highlight",
     "Relevance",

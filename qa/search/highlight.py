@@ -1,4 +1,5 @@
-"""Which paragraph of an article answers, which of its sentences to mark, and the :class:`Hit` that shows them.
+"""Which paragraph of an article answers, which of its sentences to mark, and the :class:`Hit` that shows them
+(with the articles it cites by number).
 
 Sentences are matched by the words they share with the question (their word sets were tokenised
 once, by :class:`qa.index.lexical.LexicalIndex`); the paragraph by dense similarity where the
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 from qa.corpus.model import Article, Regulation, citation_en, citation_zh
 from qa.index.lexical import Terms, coverage
+from qa.lang.cite import cited_articles
 from qa.lang.text import sentences
-from qa.search.types import Highlight, Hit, Relevance
+from qa.search.types import CitedArticle, Highlight, Hit, Relevance
 
-__all__ = ["SentenceSets", "best_paragraphs", "highlights", "article_hit"]
+__all__ = ["SentenceSets", "best_paragraphs", "highlights", "cited_by", "article_hit", "MAX_CITED"]
 
 #: The word set of each sentence of each paragraph of one article.
 SentenceSets = tuple[tuple[frozenset[str], ...], ...]
@@ -20,6 +22,8 @@ SentenceSets = tuple[tuple[frozenset[str], ...], ...]
 DENSE_SHARE = 0.6
 #: Sentences are marked when they hold at least this share of the best sentence's coverage.
 SENTENCE_SHARE = 0.5
+#: At most this many cited articles are shown under a hit (a penalty article rarely names more duties).
+MAX_CITED = 4
 
 
 def best_paragraphs(sentence_sets: SentenceSets, terms: Terms, dense: dict[int, float]) -> tuple[int, ...]:
@@ -50,6 +54,29 @@ def highlights(article: Article, paragraph: int, sentence_sets: SentenceSets, te
     best = max((c for c, _, _ in scored), default=0.0)
     chosen = [(s, e) for c, s, e in scored if best > 0 and c >= SENTENCE_SHARE * best] or (spans if whole_paragraph else [])
     return [Highlight(paragraph, s, e, text[s:e]) for s, e in chosen]
+
+
+def cited_by(regulation: Regulation, article: Article) -> tuple[CitedArticle, ...]:
+    """The articles of ``regulation`` that ``article`` cites by number (本条例第二十六条, 本法第十四条所列), in
+    number order, itself and numbers the regulation lacks left out; the first :data:`MAX_CITED`."""
+    shown: list[CitedArticle] = []
+    for number in sorted(cited_articles(article.text)):
+        cited = regulation.article(number)
+        if cited is None or cited is article:
+            continue
+        if len(shown) == MAX_CITED:
+            break
+        chapter = regulation.chapter(cited.chapter)
+        shown.append(CitedArticle(
+            regulation_id=regulation.id,
+            article=cited.number,
+            chapter_title=chapter.title if chapter else None,
+            paragraphs=tuple(p.text for p in cited.paragraphs),
+            paragraphs_en=tuple(p.text_en or "" for p in cited.paragraphs) if cited.text_en else None,
+            citation=citation_zh(regulation, cited.number),
+            citation_en=citation_en(regulation, cited.number),
+        ))
+    return tuple(shown)
 
 
 def article_hit(
@@ -93,4 +120,5 @@ def article_hit(
         citation_en=citation_en(regulation, article.number, first, suffix=article.suffix),
         via=via,
         relevance=relevance,
+        cites=cited_by(regulation, article),
     )

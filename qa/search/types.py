@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-__all__ = ["Highlight", "Hit", "FrontHit", "Answer", "Relevance", "RELEVANCE_LEVELS"]
+__all__ = ["Highlight", "CitedArticle", "Hit", "FrontHit", "Answer", "Relevance", "RELEVANCE_LEVELS"]
 
 #: How well a hit answers, from the calibrated evidence (:func:`qa.search.fusion.relevance`).
 Relevance = Literal["high", "medium", "low"]
@@ -43,11 +43,26 @@ class _Shown:
 
 
 @dataclass(frozen=True)
+class CitedArticle(_Shown):
+    """An article of the same regulation that a hit cites by number (违反本条例第二十六条规定的……): shown under
+    the hit, verbatim, because a penalty that names the duty only by its number cannot be read without it."""
+
+    regulation_id: str
+    article: int
+    chapter_title: str | None
+    paragraphs: tuple[str, ...]
+    paragraphs_en: tuple[str, ...] | None
+    citation: str
+    citation_en: str
+
+
+@dataclass(frozen=True)
 class Hit(_Shown):
     """One article in an answer, with everything needed to show and cite it.
 
     ``relevance`` is "high", "medium" or "low" from the article's calibrated evidence (see
     :func:`qa.search.fusion.relevance`); a cited article is "high". ``score`` only orders hits.
+    ``cites``: the articles of its regulation it cites by number (:data:`qa.search.highlight.MAX_CITED` at most).
     """
 
     regulation_id: str
@@ -66,6 +81,12 @@ class Hit(_Shown):
     via: str
     suffix: int = 0
     relevance: Relevance = "low"
+    cites: tuple[CitedArticle, ...] = ()
+
+    def to_dict(self) -> dict:
+        data = super().to_dict()
+        data["cites"] = [c.to_dict() for c in self.cites]
+        return data
 
 
 @dataclass(frozen=True)
