@@ -2,10 +2,10 @@
 
 Per question we keep its :data:`~qa.search.confidence.FEATURES` and the outcome it gets when it is answered;
 whether it is answered then depends only on P(answerable) against a threshold, so every model, threshold and
-fold is scored without asking again. A fold fits a logistic model per language on eleven sets (in-scope
+fold is scored without asking again. A fold fits a logistic model per language on every set but one (in-scope
 questions are the positives, out-of-scope the negatives), picks the threshold that abstains most on their
-out-of-scope questions while false abstention stays ≤ α (judged on the probabilities each of the eleven gets
-from a model fitted on the other ten), and scores the twelfth. :func:`curves` repeats this
+out-of-scope questions while false abstention stays ≤ α (judged on the probabilities each of those sets gets
+from a model fitted without it), and scores the set left out. :func:`curves` repeats this
 for several α, next to the per-language thresholds of :func:`qa.measure.evaluate.calibrate` chosen the same
 way, so the two are compared on held-out questions only.
 """
