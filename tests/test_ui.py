@@ -42,3 +42,13 @@ def test_browser_events_update_the_dropdowns() -> None:
     chapters, articles, view, coverage, front = events.browse_regulation_changed(0)
     assert [value for _, value in chapters.choices] == [1, 2] and articles.value == "1"
     assert "qa-grid" in coverage and front == ""
+
+
+def test_example_questions_fit_the_corpus_served() -> None:
+    from qa.app.layout import EXAMPLES, GENERIC_EXAMPLES, examples_for
+    from qa.corpus.model import Regulation
+
+    bundled = Regulation("anhui-nev-clusters", "安徽省新能源汽车产业集群发展条例", ())
+    other = Regulation("weihai-parking", "威海市停车管理和服务条例", ())
+    assert examples_for([bundled]) == EXAMPLES
+    assert examples_for([other]) == GENERIC_EXAMPLES and examples_for([bundled, other]) == GENERIC_EXAMPLES

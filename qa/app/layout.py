@@ -29,8 +29,9 @@ from qa.app.api import ANSWER_THREADS
 from qa.app.conversation import Conversation
 from qa.app.handlers import Choices, Engine, Message, PageStart
 from qa.app.views import banner_html
+from qa.corpus.model import Regulation
 
-__all__ = ["build_app", "launch", "EXAMPLES", "I18N", "static_text"]
+__all__ = ["build_app", "launch", "EXAMPLES", "GENERIC_EXAMPLES", "examples_for", "I18N", "static_text"]
 
 EXAMPLES = [
     "增程式的车算新能源车吗？",
@@ -46,6 +47,24 @@ EXAMPLES = [
     "Do plug-in hybrids count as new energy vehicles?",
     "Who is responsible for charging infrastructure planning?",
 ]
+#: For any other corpus: what most regulations answer (an article by number, scope, entry into force, purpose; on
+#: the sixteen evaluation regulations each question but the citations abstains on one or two that lack such an article).
+GENERIC_EXAMPLES = [
+    "第一条",
+    "适用范围是什么？",
+    "从哪天起施行？",
+    "Art. 2",
+    "When does it come into force?",
+    "What is the purpose of these rules?",
+]
+#: The bundled regulation, whose own questions :data:`EXAMPLES` are.
+BUNDLED_ID = "anhui-nev-clusters"
+
+
+def examples_for(library: Sequence[Regulation]) -> list[str]:
+    """:data:`EXAMPLES` for the bundled regulation alone; :data:`GENERIC_EXAMPLES` for any other corpus, where
+    questions about new energy vehicles would only abstain."""
+    return EXAMPLES if [r.id for r in library] == [BUNDLED_ID] else GENERIC_EXAMPLES
 
 I18N = gr.I18n(
     en={
@@ -181,11 +200,13 @@ class Events:
         )
 
 
-def build_app(searcher: Engine, *, examples: Sequence[str] = EXAMPLES, title: str | None = None, feedback: Path | None = None) -> gr.Blocks:
+def build_app(searcher: Engine, *, examples: Sequence[str] | None = None, title: str | None = None, feedback: Path | None = None) -> gr.Blocks:
     """The whole app for ``searcher``'s library. Launch it with ``launch(demo, …)``.
 
-    ``feedback`` names the JSON Lines file that "Wrong answer?" reports go to; without it the control is absent."""
+    ``examples`` default to :func:`examples_for` the library. ``feedback`` names the JSON Lines file that "Wrong
+    answer?" reports go to; without it the control is absent."""
     library = searcher.library
+    examples = examples_for(library) if examples is None else examples
     single = len(library) == 1
     first = library[0] if library else None
     page_title = title or (f"{first.title} · 问答 Q&A" if single and first else "法规问答 Q&A")
