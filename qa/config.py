@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 __all__ = [
+    "BUNDLED_ID",
     "ENVIRONMENT",
     "ROOT",
     "adapter_dir",
@@ -125,8 +126,12 @@ def _bundled(name: str) -> Path:
     return found
 
 
+#: The bundled regulation's id, which is also its corpus folder's name.
+BUNDLED_ID = "anhui-nev-clusters"
+
+
 def bundled_corpus() -> Path:
-    return _bundled("anhui-nev-clusters")
+    return _bundled(BUNDLED_ID)
 
 
 def catalogue_file() -> Path:

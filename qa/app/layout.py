@@ -29,6 +29,7 @@ from qa.app.api import ANSWER_THREADS
 from qa.app.conversation import Conversation
 from qa.app.handlers import Choices, Engine, Message, PageStart
 from qa.app.views import banner_html
+from qa.config import BUNDLED_ID
 from qa.corpus.model import Regulation
 
 __all__ = ["build_app", "launch", "EXAMPLES", "GENERIC_EXAMPLES", "examples_for", "I18N", "static_text"]
@@ -57,12 +58,10 @@ GENERIC_EXAMPLES = [
     "When does it come into force?",
     "What is the purpose of these rules?",
 ]
-#: The bundled regulation, whose own questions :data:`EXAMPLES` are.
-BUNDLED_ID = "anhui-nev-clusters"
 
 
 def examples_for(library: Sequence[Regulation]) -> list[str]:
-    """:data:`EXAMPLES` for the bundled regulation alone; :data:`GENERIC_EXAMPLES` for any other corpus, where
+    """:data:`EXAMPLES` for the bundled regulation (:data:`qa.config.BUNDLED_ID`) alone; :data:`GENERIC_EXAMPLES` for any other corpus, where
     questions about new energy vehicles would only abstain."""
     return EXAMPLES if [r.id for r in library] == [BUNDLED_ID] else GENERIC_EXAMPLES
 
