@@ -128,14 +128,15 @@ def _cite_row(cite: str, lang: str, other: str = "") -> str:
     )
 
 
+def _number(n: int, numbered: bool) -> str:
+    """The paragraph's label (第二款) before its text, when the article has more than one paragraph."""
+    return f'<span class="qa-pn">{safe_text(paragraph_label(n, "zh"))}</span> ' if numbered else ""
+
+
 def _cited_html(cited: CitedArticle, lang: str, show_en: bool) -> str:
     """An article the hit cites by number, open under it: official text (and our English when shown), its citation."""
     numbered = len(cited.paragraphs) > 1
-
-    def number(n: int) -> str:
-        return f'<span class="qa-pn">{safe_text(paragraph_label(n, "zh"))}</span> ' if numbered else ""
-
-    paras = "".join(f'<p class="qa-para">{number(n)}{safe_text(p)}</p>' for n, p in enumerate(cited.paragraphs, 1))
+    paras = "".join(f'<p class="qa-para">{_number(n, numbered)}{safe_text(p)}</p>' for n, p in enumerate(cited.paragraphs, 1))
     cite = cited.citation if lang == "zh" else cited.citation_en
     sep = "：" if lang == "zh" else ": "
     parts = [f'<details class="qa-cited" open><summary>{safe_text(UI_LABELS[lang]["cited"] + sep + cite)}</summary>', _official(paras, lang)]
@@ -160,8 +161,7 @@ def render_hit_card_html(hit: Hit, lang: str, *, rank: int | None = 1, translati
     paras = []
     for n in range(1, len(hit.paragraphs) + 1):
         cls = "qa-para qa-matched" if n in hit.matched_paragraphs and numbered else "qa-para"
-        number = f'<span class="qa-pn">{safe_text(paragraph_label(n, "zh"))}</span> ' if numbered else ""
-        paras.append(f'<p class="{cls}">{number}{marked_paragraph(hit, n, "<mark>", "</mark>", safe_text)}</p>')
+        paras.append(f'<p class="{cls}">{_number(n, numbered)}{marked_paragraph(hit, n, "<mark>", "</mark>", safe_text)}</p>')
     parts.append(_official("".join(paras), lang))
     show_en = (lang == "en") if translation is None else translation
     if show_en and hit.paragraphs_en and any(hit.paragraphs_en):

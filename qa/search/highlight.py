@@ -56,6 +56,12 @@ def highlights(article: Article, paragraph: int, sentence_sets: SentenceSets, te
     return [Highlight(paragraph, s, e, text[s:e]) for s, e in chosen]
 
 
+def _texts(article: Article) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+    """An article's official paragraphs, and our English per paragraph where we have a translation."""
+    english = tuple(p.text_en or "" for p in article.paragraphs) if article.text_en else None
+    return tuple(p.text for p in article.paragraphs), english
+
+
 def cited_by(regulation: Regulation, article: Article) -> tuple[CitedArticle, ...]:
     """The articles of ``regulation`` that ``article`` cites by number (本条例第二十六条, 本法第十四条所列), in
     number order, itself and numbers the regulation lacks left out; the first :data:`MAX_CITED`."""
@@ -67,12 +73,13 @@ def cited_by(regulation: Regulation, article: Article) -> tuple[CitedArticle, ..
         if len(shown) == MAX_CITED:
             break
         chapter = regulation.chapter(cited.chapter)
+        paragraphs, paragraphs_en = _texts(cited)
         shown.append(CitedArticle(
             regulation_id=regulation.id,
             article=cited.number,
             chapter_title=chapter.title if chapter else None,
-            paragraphs=tuple(p.text for p in cited.paragraphs),
-            paragraphs_en=tuple(p.text_en or "" for p in cited.paragraphs) if cited.text_en else None,
+            paragraphs=paragraphs,
+            paragraphs_en=paragraphs_en,
             citation=citation_zh(regulation, cited.number),
             citation_en=citation_en(regulation, cited.number),
         ))
@@ -103,6 +110,7 @@ def article_hit(
     marked = tuple(h for p in matched for h in highlights(article, p, sentence_sets, terms, whole_paragraph))
     first = matched[0] if len(matched) == 1 and len(article.paragraphs) > 1 else None
     chapter = regulation.chapter(article.chapter)
+    paragraphs, paragraphs_en = _texts(article)
     return Hit(
         regulation_id=regulation.id,
         regulation_title=regulation.title,
@@ -111,8 +119,8 @@ def article_hit(
         chapter=article.chapter,
         chapter_title=chapter.title if chapter else None,
         chapter_title_en=chapter.title_en if chapter else None,
-        paragraphs=tuple(p.text for p in article.paragraphs),
-        paragraphs_en=tuple(p.text_en or "" for p in article.paragraphs) if article.text_en else None,
+        paragraphs=paragraphs,
+        paragraphs_en=paragraphs_en,
         score=round(float(score), 4),
         matched_paragraphs=matched,
         highlights=marked,
